@@ -1,0 +1,83 @@
+"""Declared access: every view and API operation states which roles may call it.
+
+`role_required(...)` is the one decorator for HTML views and `api_roles(...)` for django-ninja operations.
+Both record the declaration on the function (`yincai_roles`), which the role × endpoint matrix test reads:
+an endpoint without a declaration fails the build. Object-level checks happen in selectors (a visible
+queryset), so a user with the right role but no relationship to the object gets 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from yincai.accounts.roles import Role, roles_of
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PUBLIC = "public"
+
+
+def declare(func: Any, roles: Iterable[Role] | str) -> None:
+    func.yincai_roles = roles if roles == PUBLIC else frozenset(roles)
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without login (login page, health check)."""
+    declare(view, PUBLIC)
+    return view
+
+
+def role_required(*roles: Role) -> Callable[[F], F]:
+    """Allow the view to users holding at least one of `roles` in the current term; others get 403."""
+    allowed = frozenset(roles)
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (roles_of(request.user) & allowed):
+                raise PermissionDenied("您没有访问此页面的权限")
+            return view(request, *args, **kwargs)
+
+        declare(wrapped, allowed)
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def api_roles(*roles: Role) -> Callable[[F], F]:
+    """The same declaration for django-ninja operations; raises 403 through ninja's HttpError."""
+    from ninja.errors import HttpError
+
+    allowed = frozenset(roles)
+
+    def decorator(func: F) -> F:
+        @wraps(func)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if not (roles_of(request.user) & allowed):
+                raise HttpError(403, "您没有访问此接口的权限")
+            return func(request, *args, **kwargs)
+
+        declare(wrapped, allowed)
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def declared_roles(func: Any) -> frozenset[Role] | str | None:
+    """The declaration of a view function (following decorators' __wrapped__), or None."""
+    seen = 0
+    while func is not None and seen < 10:
+        roles = getattr(func, "yincai_roles", None)
+        if roles is not None:
+            return roles
+        func = getattr(func, "__wrapped__", None)
+        seen += 1
+    return None

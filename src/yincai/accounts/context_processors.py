@@ -1,0 +1,33 @@
+"""Per-role navigation: each role sees only the menu entries it may open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from yincai.accounts.roles import ROLE_LABELS, STAFF_ROLES, TEACHING_ROLES, Role, roles_of
+
+NAV: list[tuple[str, str, frozenset[Role]]] = [
+    ("首页", "web:home", frozenset(Role)),
+    ("班级", "web:class_list", TEACHING_ROLES | {Role.COUNSELOR}),
+    ("我的学生", "web:mentees", frozenset({Role.MENTOR})),
+    ("知识点体系", "web:kp_tree", STAFF_ROLES),
+    ("审计日志", "web:audit_log", frozenset({Role.ADMIN})),
+    ("我的成长", "web:me", frozenset({Role.STUDENT})),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    roles = roles_of(user)
+    items = [{"label": label, "url": reverse(name), "active": request.resolver_match and request.resolver_match.view_name == name}
+             for label, name, allowed in NAV if roles & allowed]
+    return {
+        "nav_items": items,
+        "user_roles": sorted(ROLE_LABELS[r] for r in roles),
+        "is_school_admin": Role.ADMIN in roles,
+    }

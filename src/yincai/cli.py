@@ -1,0 +1,86 @@
+"""`yincai` command: the everyday entry points (demo school, server). Business logic lives in services."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yincai.settings")
+    import django
+
+    django.setup()
+
+
+def _print_logins(logins: list, password: str, url: str) -> None:
+    print("\n因材演示学校已就绪。登录地址：" + url)
+    print(f"所有演示账号的密码都是：{password}\n")
+    width = max(len(x.role) for x in logins)
+    for login in logins:
+        print(f"  {login.role:<{width}}  {login.username:<12}  {login.description}")
+    print()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import call_command
+
+    from yincai.demo.services import DEMO_PASSWORD, build_demo_school, demo_logins_for_existing
+
+    call_command("migrate", interactive=False, verbosity=0)
+    existing = demo_logins_for_existing(seed=args.seed)
+    if existing is not None:
+        print("演示学校已存在，跳过生成（如需重建请删除 var/yincai.sqlite3 后重试）。")
+        _print_logins(existing, DEMO_PASSWORD, args.url)
+        return 0
+    started = time.perf_counter()
+    print("正在生成演示学校（约 1,100 名学生）……", flush=True)
+    kwargs = {"classes_per_grade": 2, "class_size": (12, 14)} if args.small else {}
+    result = build_demo_school(seed=args.seed, **kwargs)
+    print(f"完成：{result.students} 名学生，{result.staff} 名教职工，{result.item_scores} 条小题得分，"
+          f"用时 {time.perf_counter() - started:.1f} 秒。")
+    _print_logins(result.logins, DEMO_PASSWORD, args.url)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["yincai", *args.rest])
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="yincai", description="因材 · 培优辅差数据平台")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="生成演示学校并打印各角色登录账号")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument("--small", action="store_true", help="小规模（每年级2个班、每班12-14人），用于测试")
+    demo.add_argument("--url", default="http://127.0.0.1:8000/")
+    demo.set_defaults(func=cmd_demo)
+    serve = sub.add_parser("serve", help="启动网页服务")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", default="8000")
+    serve.set_defaults(func=cmd_serve)
+    manage = sub.add_parser("manage", help="Django 管理命令（migrate、createsuperuser……）")
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""知识点 tree per subject with prerequisite edges, and ability dimensions (计算/理解/应用/分析)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from yincai.school.models import Subject
+
+
+class KnowledgePoint(models.Model):
+    """A node of the KP tree. Unit nodes (is_unit) group leaf KPs; prerequisites link leaf KPs."""
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="knowledge_points", verbose_name="学科")
+    code = models.CharField("编码", max_length=30)
+    name = models.CharField("名称", max_length=100)
+    grade_level = models.PositiveSmallIntegerField("年级")
+    semester = models.CharField("册", max_length=2, choices=[("上", "上册"), ("下", "下册")])
+    domain = models.CharField("领域", max_length=20, blank=True)
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children", verbose_name="所属单元"
+    )
+    is_unit = models.BooleanField("单元节点", default=False)
+    order = models.PositiveIntegerField("顺序", default=0)
+    prerequisites = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="dependents", verbose_name="先修知识点"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "知识点"
+        ordering = ["subject", "order"]
+        constraints = [models.UniqueConstraint(fields=["subject", "code"], name="kp_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Ability(models.Model):
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="abilities", verbose_name="学科")
+    code = models.SlugField("代码", max_length=20)
+    name = models.CharField("能力维度", max_length=20)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "能力维度"
+        constraints = [models.UniqueConstraint(fields=["subject", "code"], name="ability_unique_code")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from yincai.api.api import api
+from yincai.health import health
+
+admin.site.site_header = "因材 · 后台管理"
+admin.site.site_title = "因材后台"
+admin.site.index_title = "数据管理"
+
+urlpatterns = [
+    path("", include("yincai.web.urls")),
+    path("accounts/", include("yincai.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("healthz", health, name="health"),
+]
