@@ -8,9 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Schema
-from ninja.security import django_auth
 
-from yincai.accounts.access import api_roles
+from yincai.accounts.access import UndeclaredAuth, api_roles
 from yincai.accounts.roles import ALL_ROLES, STAFF_ROLES, TEACHING_ROLES, Role, roles_of
 from yincai.assessment.selectors import score_trajectory
 from yincai.curriculum.selectors import leaf_kps
@@ -21,7 +20,7 @@ api = NinjaAPI(
     title="因材 yincai API",
     version="1",
     urls_namespace="api",
-    auth=django_auth,
+    auth=UndeclaredAuth(),
     docs_decorator=login_required,
 )
 
@@ -64,14 +63,12 @@ class MeOut(Schema):
     roles: list[str]
 
 
-@api.get("/me", response=MeOut, tags=["账号"])
-@api_roles(*ALL_ROLES)
+@api.get("/me", response=MeOut, tags=["账号"], auth=api_roles(*ALL_ROLES))
 def me(request: HttpRequest) -> MeOut:
     return MeOut(username=request.user.get_username(), roles=sorted(r.value for r in roles_of(request.user)))
 
 
-@api.get("/classes", response=list[ClassOut], tags=["班级"])
-@api_roles(*(TEACHING_ROLES | {Role.COUNSELOR}))
+@api.get("/classes", response=list[ClassOut], tags=["班级"], auth=api_roles(*(TEACHING_ROLES | {Role.COUNSELOR})))
 def list_classes(request: HttpRequest) -> list[ClassOut]:
     return [
         ClassOut(id=k.pk, name=k.name, grade=k.grade.level, students=k.enrolments.count())
@@ -79,30 +76,26 @@ def list_classes(request: HttpRequest) -> list[ClassOut]:
     ]
 
 
-@api.get("/classes/{class_id}/students", response=list[StudentOut], tags=["班级"])
-@api_roles(*(TEACHING_ROLES | {Role.COUNSELOR}))
+@api.get("/classes/{class_id}/students", response=list[StudentOut], tags=["班级"], auth=api_roles(*(TEACHING_ROLES | {Role.COUNSELOR})))
 def class_students(request: HttpRequest, class_id: int) -> list[StudentOut]:
     klass = get_object_or_404(classes_visible_to(request.user), pk=class_id)
     students = students_visible_to(request.user).filter(enrolments__school_class=klass).order_by("student_no")
     return [StudentOut(id=s.pk, student_no=s.student_no, name=s.name, gender=s.gender) for s in students]
 
 
-@api.get("/students/{student_id}", response=StudentOut, tags=["学生"])
-@api_roles(*ALL_ROLES)
+@api.get("/students/{student_id}", response=StudentOut, tags=["学生"], auth=api_roles(*ALL_ROLES))
 def student(request: HttpRequest, student_id: int) -> StudentOut:
     s = get_object_or_404(students_visible_to(request.user), pk=student_id)
     return StudentOut(id=s.pk, student_no=s.student_no, name=s.name, gender=s.gender)
 
 
-@api.get("/students/{student_id}/trajectory", response=list[TrajectoryOut], tags=["学生"])
-@api_roles(*ALL_ROLES)
+@api.get("/students/{student_id}/trajectory", response=list[TrajectoryOut], tags=["学生"], auth=api_roles(*ALL_ROLES))
 def student_trajectory(request: HttpRequest, student_id: int) -> list[TrajectoryOut]:
     s = get_object_or_404(students_visible_to(request.user), pk=student_id)
     return [TrajectoryOut(**p.__dict__) for p in score_trajectory(request.user, s)]
 
 
-@api.get("/knowledge-points", response=list[KnowledgePointOut], tags=["课程"])
-@api_roles(*STAFF_ROLES)
+@api.get("/knowledge-points", response=list[KnowledgePointOut], tags=["课程"], auth=api_roles(*STAFF_ROLES))
 def knowledge_points(request: HttpRequest, subject: str = "math", grade: int | None = None) -> list[KnowledgePointOut]:
     subj = get_object_or_404(Subject, code=subject)
     qs = leaf_kps(subj).prefetch_related("prerequisites")

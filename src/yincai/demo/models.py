@@ -19,6 +19,9 @@ class TrueStudentState(models.Model):
         verbose_name = verbose_name_plural = "模拟真值·学生"
         constraints = [models.UniqueConstraint(fields=["student", "term"], name="truth_student_term")]
 
+    def __str__(self) -> str:
+        return f"{self.student_id}@{self.term_id}: θ={self.ability:.2f}"
+
 
 class TrueMastery(models.Model):
     student = models.ForeignKey(Student, on_delete=models.CASCADE, verbose_name="学生")
@@ -32,6 +35,9 @@ class TrueMastery(models.Model):
             models.UniqueConstraint(fields=["student", "assessment", "knowledge_point"], name="truth_mastery")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.student_id}/{self.knowledge_point_id}: {'掌握' if self.mastered else '未掌握'}"
+
 
 class TrueItemParams(models.Model):
     item = models.OneToOneField(Item, on_delete=models.CASCADE, verbose_name="题目")
@@ -40,3 +46,6 @@ class TrueItemParams(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "模拟真值·题目参数"
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: s={self.slip:.2f} g={self.guess:.2f}"

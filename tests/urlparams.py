@@ -1,0 +1,23 @@
+"""How the permission matrix fills URL parameters: for each kwarg name, an object every persona relates to
+("own": alice, her class, her assessment) and one only school-wide roles may reach ("stranger": dan's).
+
+When you add a URL with a new parameter name, add it here; the matrix test fails on unknown names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.personas import Personas
+
+Filler = Callable[[Personas], Any]
+
+URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
+    "student_id": (lambda p: p.alice.pk, lambda p: p.dan.pk),
+    "class_id": (lambda p: p.class31.pk, lambda p: p.class41.pk),
+    "assessment_id": (lambda p: p.math_assessment.pk, lambda p: p.other_assessment.pk),
+}
+
+# URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.
+QUERY_STRINGS: dict[str, str] = {}
