@@ -62,7 +62,7 @@ def class_student_rows(klass: SchoolClass, subject: Subject | None = None) -> tu
 def home_context(user: Any) -> dict[str, Any]:
     term = Term.current()
     roles = roles_of(user, term)
-    ctx: dict[str, Any] = {"term": term, "roles": roles, "Role": Role}
+    ctx: dict[str, Any] = {"term": term, "roles": roles}
     if term is None:
         return ctx
     if Role.ADMIN in roles:

@@ -1,0 +1,100 @@
+"""End-to-end fixtures: the real server (`yincai serve`) on a fresh SQLite file holding the small demo
+school, and real Debian chromium driven by Playwright. Nothing is mocked."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("YINCAI_CHROMIUM", "/usr/bin/chromium")
+DEMO_PASSWORD = "yincai2026"  # noqa: S105 - the demo school's printed password
+ARTIFACTS = ROOT / "test-artifacts"
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _yincai(*args: str) -> list[str]:
+    return [sys.executable, "-m", "yincai.cli", *args]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a live yincai server over the small demo school (built once per session)."""
+    var_dir = tmp_path_factory.mktemp("e2e-var")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update({"YINCAI_VAR_DIR": str(var_dir), "PYTHONPATH": str(ROOT / "src"), "DEBUG": "0"})
+    port = _free_port()
+    build = subprocess.run(_yincai("demo", "--small"), env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr[-3000:]
+    log = open(var_dir / "server.log", "w")  # noqa: SIM115 - closed after the server stops
+    proc = subprocess.Popen(_yincai("serve", "--port", str(port)), env=env, cwd=ROOT, stdout=log, stderr=log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((var_dir / "server.log").read_text()[-3000:]) from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")  # type: ignore[attr-defined]
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def login(page: object, server: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Log in through the real login form and wait for the home page."""
+    page.goto(server + "/accounts/login/")  # type: ignore[attr-defined]
+    page.fill("input[name=username]", username)  # type: ignore[attr-defined]
+    page.fill("input[name=password]", password)  # type: ignore[attr-defined]
+    page.click("button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_url(server + "/")  # type: ignore[attr-defined]
+
+
+def screenshot(page: object, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    return path
