@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("YINCAI_CHROMIUM", "/usr/bin/chromium")
-DEMO_PASSWORD = "yincai2026"  # noqa: S105 - the demo school's printed password
+DEMO_PASSWORD = "yincai2026"
 ARTIFACTS = ROOT / "test-artifacts"
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
@@ -41,7 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     build = subprocess.run(_yincai("demo", "--small"), env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stderr[-3000:]
-    log = open(var_dir / "server.log", "w")  # noqa: SIM115 - closed after the server stops
+    log = open(var_dir / "server.log", "w")
     proc = subprocess.Popen(_yincai("serve", "--port", str(port)), env=env, cwd=ROOT, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:

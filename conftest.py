@@ -6,7 +6,7 @@ import pytest
 
 from tests.personas import Personas, build_personas
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parent / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
