@@ -51,7 +51,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
+    if args.dev:
+        call_command("runserver", f"{args.host}:{args.port}", use_reloader=True)
+        return 0
+    from waitress import serve
+
+    from yincai.wsgi import application
+
+    print(f"因材已启动：http://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True)
+    serve(application, host=args.host, port=int(args.port), threads=args.threads, ident="yincai")
     return 0
 
 
@@ -74,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="启动网页服务")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", default="8000")
+    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--dev", action="store_true", help="开发模式（Django runserver，自动重载）")
     serve.set_defaults(func=cmd_serve)
     manage = sub.add_parser("manage", help="Django 管理命令（migrate、createsuperuser……）")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
