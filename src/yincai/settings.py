@@ -42,7 +42,6 @@ INSTALLED_APPS = [
     "yincai.oversight",
     "yincai.demo",
     "yincai.web",
-    "yincai.insight",
 ]
 
 MIDDLEWARE = [
