@@ -42,6 +42,8 @@ from yincai.school.models import (
 )
 
 DEMO_PASSWORD = "yincai2026"
+# Real primary-school math papers average ~75–85%: shift KP difficulty so the demo looks like one.
+DEMO_DIFFICULTY_SHIFT = -1.5
 SECTIONS = ["一、填空题", "二、选择题", "三、计算题", "四、操作题", "五、解决问题"]
 SECTION_ABILITY = ["understand", "understand", "compute", "analyse", "apply"]
 CURRENT_TERM = ("2026-2027学年第一学期", datetime.date(2026, 9, 1), datetime.date(2027, 1, 22), "上")
@@ -252,6 +254,7 @@ class _Builder:
                     n_assessments=len(tests),
                     items_per_assessment=20,
                     kps_per_assessment=min(8, len(kps)),
+                    difficulty_shift=DEMO_DIFFICULTY_SHIFT,
                     seed=int(self.rng.integers(0, 2**31 - 1)),
                 )
                 truths_state += [

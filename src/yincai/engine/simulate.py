@@ -325,6 +325,7 @@ def simulate_cohort(
     intervention: ArrayLike | None = None,
     intervention_effect: float = 0.0,
     mastery_coupling: float = 0.9,
+    difficulty_shift: float = 0.0,
     seed: int = 0,
 ) -> SimulatedCohort:
     """Simulate a cohort's assessments over a term, with the generating truth.
@@ -369,6 +370,9 @@ def simulate_cohort(
         Extra ability growth per step (theta units) for treated students, from step 1 on.
     mastery_coupling : float in [0, 1), default 0.9
         Copula correlation between a student's KP-specific draws.
+    difficulty_shift : float, default 0.0
+        Added to every KP's conditional difficulty (theta units); negative values make the term's KPs
+        easier (the demo school uses about -1.5 so score rates look like a real primary school's, ~80%).
     seed : int, default 0
 
     Returns
@@ -418,6 +422,7 @@ def simulate_cohort(
     has_pre = pre.any(axis=1)
     position = np.linspace(0.0, 1.0, n_kps)
     difficulty = np.where(has_pre, -1.4, -0.6) + 0.8 * position + 0.4 * rng.standard_normal(n_kps)
+    difficulty = difficulty + difficulty_shift
     z = rng.standard_normal(n_students)
     e = rng.standard_normal((n_students, n_kps))
     u = ndtr(np.sqrt(mastery_coupling) * z[:, None] + np.sqrt(1.0 - mastery_coupling) * e)
