@@ -59,6 +59,17 @@ def latest_assessment(school_class: SchoolClass, subject: Subject | None = None)
     return qs.order_by("-date", "-id").first()
 
 
+LEVELS = [(0.9, "优秀"), (0.75, "良好"), (0.6, "合格"), (0.0, "待提高")]
+
+
+def result_level(total: float | None, max_total: float) -> str:
+    """等级 for students and parents (教育部 2021: results as levels, never published scores or ranks)."""
+    if total is None or max_total <= 0:
+        return "缺考"
+    rate = total / max_total
+    return next(label for cut, label in LEVELS if rate >= cut)
+
+
 @dataclass(frozen=True)
 class TrajectoryPoint:
     assessment_id: int
@@ -68,6 +79,10 @@ class TrajectoryPoint:
     total: float | None
     max_total: float
     class_median: float | None
+
+    @property
+    def level(self) -> str:
+        return result_level(self.total, self.max_total)
 
 
 def score_trajectory(user: Any, student: Student, term: Term | None = None) -> list[TrajectoryPoint]:

@@ -105,10 +105,12 @@ def _family_view(request: HttpRequest, student_id: int | None) -> HttpResponse:
         student = children_of(request.user).filter(pk=student_id).first()
     if student is None:
         raise Http404("找不到该学生")
-    trajectory = [asdict(p) for p in score_trajectory(request.user, student, term)]
+    points = score_trajectory(request.user, student, term)
+    # Families see their own child's score rate over time and 等级, never the class median or others.
+    chart = [{**asdict(p), "class_median": None} for p in points]
     return render(request, "web/family_student.html", {
-        "student": student, "klass": student.class_in(term) if term else None, "trajectory": trajectory,
-        "is_self": student_id is None,
+        "student": student, "klass": student.class_in(term) if term else None, "trajectory": chart,
+        "points": points, "is_self": student_id is None,
     })
 
 

@@ -67,3 +67,14 @@ def test_the_parents_child_page_hides_other_children_and_tiers(personas: Persona
     assert client.get(f"/family/children/{personas.bob.pk}/").status_code == 404
     body = client.get(f"/family/children/{personas.alice.pk}/").content.decode()
     assert "amy" not in body and "学困" not in body
+
+
+@pytest.mark.django_db
+def test_families_see_levels_not_scores_or_class_medians(personas: Personas) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(personas.user("alice"))
+    body = client.get("/me/").content.decode()
+    assert "等级" in body and "班级中位数" not in body
+    assert '"class_median": null' in body

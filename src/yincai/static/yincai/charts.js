@@ -1,28 +1,40 @@
 // Renders ECharts charts declared in templates: <div data-chart="kind" data-source="json-script-id">.
 (function () {
   function data(el) { return JSON.parse(document.getElementById(el.dataset.source).textContent); }
+  function rate(v, p) { return v === null ? null : Math.round(1000 * v / p.max_total) / 10; }
+  function progressOption(points, withMedian) {
+    var dates = [];
+    points.forEach(function (p) { if (dates.indexOf(p.date) < 0) { dates.push(p.date); } });
+    dates.sort();
+    var subjects = [];
+    points.forEach(function (p) { if (subjects.indexOf(p.subject) < 0) { subjects.push(p.subject); } });
+    var series = [];
+    subjects.forEach(function (subject) {
+      var own = dates.map(function () { return null; }), median = dates.map(function () { return null; });
+      points.forEach(function (p) {
+        if (p.subject !== subject) { return; }
+        own[dates.indexOf(p.date)] = rate(p.total, p);
+        median[dates.indexOf(p.date)] = rate(p.class_median, p);
+      });
+      series.push({ name: subject, type: "line", connectNulls: true, showSymbol: true, symbolSize: 8, data: own });
+      if (withMedian) {
+        series.push({ name: subject + "·班级中位数", type: "line", connectNulls: true, symbol: "none",
+                      lineStyle: { type: "dashed", width: 1 }, data: median });
+      }
+    });
+    return {
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
+      legend: { top: 0 },
+      grid: { top: 40, left: 50, right: 20, bottom: 40 },
+      xAxis: { type: "category", data: dates },
+      yAxis: { type: "value", min: 0, max: 100, name: "得分率%" },
+      series: series
+    };
+  }
   var renderers = {
-    trajectory: function (el, points) {
-      var rate = function (v, p) { return v === null ? null : Math.round(1000 * v / p.max_total) / 10; };
-      return {
-        tooltip: { trigger: "axis" }, legend: { data: ["本人得分率", "班级中位数"] },
-        xAxis: { type: "category", data: points.map(function (p) { return p.date + " " + p.name; }), axisLabel: { rotate: 20 } },
-        yAxis: { type: "value", min: 0, max: 100, name: "得分率%" },
-        series: [
-          { name: "本人得分率", type: "line", connectNulls: false, data: points.map(function (p) { return rate(p.total, p); }) },
-          { name: "班级中位数", type: "line", lineStyle: { type: "dashed" }, data: points.map(function (p) { return rate(p.class_median, p); }) }
-        ]
-      };
-    },
-    "own-progress": function (el, points) {
-      return {
-        tooltip: { trigger: "axis" },
-        xAxis: { type: "category", data: points.map(function (p) { return p.date + " " + p.name; }), axisLabel: { rotate: 20 } },
-        yAxis: { type: "value", min: 0, max: 100, name: "得分率%" },
-        series: [{ name: "得分率", type: "line", areaStyle: {}, data: points.map(function (p) {
-          return p.total === null ? null : Math.round(1000 * p.total / p.max_total) / 10; }) }]
-      };
-    }
+    // Score rate over time, one line per subject (and the class median, dashed, on staff pages).
+    trajectory: function (el, points) { return progressOption(points, true); },
+    "own-progress": function (el, points) { return progressOption(points, false); }
   };
   function renderAll(root) {
     if (typeof echarts === "undefined") { return; }
