@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "yincai.oversight",
     "yincai.demo",
     "yincai.web",
+    "yincai.imports",
 ]
 
 MIDDLEWARE = [
