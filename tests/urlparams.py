@@ -13,10 +13,25 @@ from tests.personas import Personas
 
 Filler = Callable[[Personas], Any]
 
+
+def _support_plan(p: Personas, student: Any) -> int:
+    """A 一人一案 of `student` (created inside the test's transaction on first use)."""
+    from yincai.school.models import Staff, Subject
+    from yincai.support.models import SupportPlan
+
+    hu = Staff.objects.get(user__username="hu")
+    plan, _ = SupportPlan.objects.get_or_create(
+        student=student, term=p.term, subject=Subject.objects.get(code="math"),
+        defaults={"responsible": hu, "created_by": hu, "next_review": p.term.end_date},
+    )
+    return plan.pk
+
+
 URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "student_id": (lambda p: p.alice.pk, lambda p: p.dan.pk),
     "class_id": (lambda p: p.class31.pk, lambda p: p.class41.pk),
     "assessment_id": (lambda p: p.math_assessment.pk, lambda p: p.other_assessment.pk),
+    "plan_id": (lambda p: _support_plan(p, p.alice), lambda p: _support_plan(p, p.dan)),
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "yincai.assessment",
     "yincai.oversight",
     "yincai.demo",
+    "yincai.support",
     "yincai.web",
     "yincai.imports",
 ]
