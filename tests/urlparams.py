@@ -32,6 +32,7 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "class_id": (lambda p: p.class31.pk, lambda p: p.class41.pk),
     "assessment_id": (lambda p: p.math_assessment.pk, lambda p: p.other_assessment.pk),
     "plan_id": (lambda p: _support_plan(p, p.alice), lambda p: _support_plan(p, p.dan)),
+    "grade_id": (lambda p: p.class31.grade_id, lambda p: p.class41.grade_id),
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

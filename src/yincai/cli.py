@@ -71,6 +71,23 @@ def cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recompute(args: argparse.Namespace) -> int:
+    _setup_django()
+    from yincai.insight.services import InsightError, recompute_school
+
+    started = time.perf_counter()
+    try:
+        jobs = recompute_school(progress=lambda msg: print(msg, flush=True))
+    except InsightError as exc:
+        print(f"无法计算：{exc}", file=sys.stderr)
+        return 1
+    failed = [j for j in jobs if j.status != "done"]
+    for j in failed:
+        print(f"{j.grade}：{j.error.splitlines()[0] if j.error else '失败'}", file=sys.stderr)
+    print(f"诊断计算完成：{len(jobs) - len(failed)}/{len(jobs)} 个年级，用时 {time.perf_counter() - started:.1f} 秒。")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="yincai", description="因材 · 培优辅差数据平台")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--threads", type=int, default=8)
     serve.add_argument("--dev", action="store_true", help="开发模式（Django runserver，自动重载）")
     serve.set_defaults(func=cmd_serve)
+    recompute = sub.add_parser("recompute", help="重新运行诊断计算（知识点掌握、能力、分层建议、预警）")
+    recompute.set_defaults(func=cmd_recompute)
     manage = sub.add_parser("manage", help="Django 管理命令（migrate、createsuperuser……）")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "yincai.support",
     "yincai.web",
     "yincai.imports",
+    "yincai.insight",
 ]
 
 MIDDLEWARE = [

@@ -388,6 +388,7 @@ def build_demo_school(
         builder.build_other_subjects()
         builder.build_support_context()
         audit_record(action="bulk", model="demo", detail=f"生成演示学校（seed={seed}）")
+    __import__("yincai.insight.services", fromlist=["x"]).recompute_school(term=builder.term)  # diagnosis populated
     return DemoResult(
         school=builder.school,
         students=Student.objects.filter(school=builder.school).count(),
