@@ -81,11 +81,14 @@ def squeeze(value: str) -> str:
 
 
 def _clean(value: object) -> Cell:
-    if isinstance(value, str):
-        text = norm_text(value)
+    t = type(value)
+    if t is float:
+        return None if value != value else value  # type: ignore[return-value]  # NaN → empty
+    if t is str:
+        text = norm_text(value) if not value.isascii() or value != value.strip() else value  # type: ignore[attr-defined]
         return text or None
-    if isinstance(value, float) and value != value:  # NaN
-        return None
+    if t is bool:
+        return "TRUE" if value else "FALSE"  # never a number: True == 1 must not pass as a score
     return value  # type: ignore[return-value]
 
 
@@ -127,8 +130,9 @@ def read_workbook(data: bytes, file_name: str, limits: Limits = DEFAULT_LIMITS) 
 # ---- .xlsx ----------------------------------------------------------------------------------------------
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?\"")
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\s[^>]*?r=\"([A-Z]{1,3})(\d{1,7})\"")
-_ROW_REF = re.compile(rb"<(?:\w+:)?row\s[^>]*?r=\"(\d{1,7})\"")
+_CELL_LETTERS = re.compile(rb"\sr=\"([A-Z]{1,3})\d")
+_CELL_ROW = re.compile(rb"\sr=\"[A-Z]{1,3}(\d{1,8})\"")
+_ROW_REF = re.compile(rb"\sr=\"(\d{1,8})\"")
 
 
 def _check_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
@@ -162,10 +166,11 @@ def _check_extent(archive: zipfile.ZipFile, limits: Limits) -> None:
             xml = archive.read(info)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
             raise ImportFileError("文件已损坏（工作表无法解压），请在 Excel 中重新保存后再上传") from None
-        rows = [int(r) for r in _ROW_REF.findall(xml)]
-        cells = set(_CELL_REF.findall(xml))  # (letters, row) pairs
-        max_row = max(rows + [int(r) for _, r in cells] + [0])
-        max_col = max([_col_number(c) for c in {c for c, _ in cells}] + [0])
+        # Used extent: every cell reference r="XFD123" and every row number (C-speed findall + set).
+        letters = set(_CELL_LETTERS.findall(xml))
+        numbers = set(_CELL_ROW.findall(xml)) | set(_ROW_REF.findall(xml))
+        max_col = max((_col_number(c) for c in letters), default=0)
+        max_row = max((int(n) for n in numbers), default=0)
         if not (max_row or max_col):
             dim = _DIMENSION.search(xml, 0, 4096)
             if dim and dim.group(3):

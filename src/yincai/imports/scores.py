@@ -11,6 +11,7 @@ by name (+ class when given); a duplicate name without 学号 is an error, not a
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -94,6 +95,7 @@ class ScoresPlan:
     creates: list[tuple[int, int, str, Decimal | None]] = field(default_factory=list)
     updates: list[ScoreChange] = field(default_factory=list)
     unchanged: int = 0
+    unchanged_states: list[str] = field(default_factory=list)
     students: int = 0
     new_items: int = 0
     states: dict[str, int] = field(default_factory=dict)
@@ -132,6 +134,17 @@ def parse_class_name(text: str) -> tuple[int | None, int | None]:
     if m:
         return None, int(m.group(1))
     return None, None
+
+
+def _judge(raw: Cell, max_score: Decimal) -> ScoreValue | str:
+    """The cell's value, or the error text (after "第N题") when it is not a valid score for `max_score`."""
+    try:
+        got = parse_score(raw)
+    except CellError as exc:
+        return f"：{exc}"
+    if got.score is not None and got.score > max_score:
+        return f"得分 {fmt_score(got.score)} 超过满分 {fmt_score(max_score)}"
+    return got
 
 
 def _state_text(state: str, score: Decimal | None) -> str:
@@ -330,10 +343,12 @@ def plan_scores(*, user: Any, assessment: Assessment, content: bytes, file_name:
         ):
             existing[(item_id, student_id)] = (pk, state, score)
 
-    memo: dict[tuple[type, Cell], ScoreValue | str] = {}
     seen: dict[int, int] = {}
-    states: dict[str, int] = {}
     ncols = len(columns)
+    col_index = [col.col for col in columns]
+    col_item = [col.item_id for col in columns]
+    by_max: dict[Decimal, dict[Cell, ScoreValue | str]] = {}
+    memos = [by_max.setdefault(col.max_score, {}) for col in columns]  # cells hold few distinct values
     for r in range(data_start, len(rows)):
         if out.full:
             break
@@ -388,70 +403,69 @@ def plan_scores(*, user: Any, assessment: Assessment, content: bytes, file_name:
                       no_col if no_col is not None else name_col)
             continue
         seen[sid] = excel_row
-        # --- what
-        values: list[ScoreValue | None] = [None] * ncols
+        # --- what (each distinct raw value is parsed and checked against 满分 once per column maximum)
+        values: list[ScoreValue] = []
         bad = False
-        for k, col in enumerate(columns):
-            raw = row[col.col] if col.col < len(row) else None
-            key = (type(raw), raw)
-            got = memo.get(key)
+        for k in range(ncols):
+            c = col_index[k]
+            raw = row[c] if c < len(row) else None
+            cmemo = memos[k]
+            got = cmemo.get(raw)
             if got is None:
-                try:
-                    got = parse_score(raw)
-                except CellError as exc:
-                    got = str(exc)
-                memo[key] = got
-            if isinstance(got, str):
-                out.error(f"第{col.label}题：{got}", excel_row, col.col)
+                got = _judge(raw, columns[k].max_score)
+                cmemo[raw] = got
+            if got.__class__ is str:
+                out.error(f"第{columns[k].label}题{got}", excel_row, c)
                 bad = True
                 continue
-            if got.score is not None and got.score > col.max_score:
-                out.error(f"第{col.label}题得分 {fmt_score(got.score)} 超过满分 {fmt_score(col.max_score)}", excel_row,
-                          col.col)
-                bad = True
-                continue
-            values[k] = got
+            values.append(got)  # type: ignore[arg-type]
         if bad:
             continue
-        specials = {v.state for v in values if v is not None and v.state in SPECIAL_STATES}
-        total_raw = cell(row, total_col)
-        total_text = squeeze(total_raw) if isinstance(total_raw, str) else ""
-        if not specials and total_text in STATE_WORDS and all(v is not None and v.state == "blank" for v in values):
-            specials = {STATE_WORDS[total_text]}
-        scored = [v for v in values if v is not None and v.state == "scored"]
+        row_states = [v.state for v in values]
+        specials = SPECIAL_STATES.intersection(row_states)
+        has_scored = "scored" in row_states
+        total_raw = cell(row, total_col) if total_col is not None else None
+        if not specials and isinstance(total_raw, str) and squeeze(total_raw) in STATE_WORDS \
+                and all(st == "blank" for st in row_states):
+            specials = {STATE_WORDS[squeeze(total_raw)]}
         if specials:
             if len(specials) > 1:
                 out.error(f"同一行出现了不同的状态（{'、'.join(STATE_LABEL[s] for s in specials)}）", excel_row)
                 continue
-            if scored:
-                k_special = next(k for k, v in enumerate(values) if v is not None and v.state in SPECIAL_STATES)
+            if has_scored:
+                k_special = next(k for k, st in enumerate(row_states) if st in SPECIAL_STATES)
                 out.error(f"同一行既有分数又标记了「{STATE_LABEL[next(iter(specials))]}」，请核对", excel_row,
                           columns[k_special].col)
                 continue
-            whole = ScoreValue(next(iter(specials)), None)
-            values = [whole] * ncols
-        elif isinstance(total_raw, int | float) and not isinstance(total_raw, bool) and scored:
-            total = sum((v.score for v in scored if v.score is not None), Decimal(0))
-            if complete and abs(Decimal(repr(float(total_raw))) - total) > Decimal("0.05"):
-                out.warn(f"总分 {fmt_score(Decimal(repr(float(total_raw))))} 与各题得分之和 {fmt_score(total)} 不一致"
-                         "（以各题得分为准）", excel_row, total_col)
+            values = [ScoreValue(next(iter(specials)), None)] * ncols
+        elif has_scored and isinstance(total_raw, int | float) and complete:
+            total = sum((v.score for v in values if v.score is not None), Decimal(0))
+            given = Decimal(repr(float(total_raw)))
+            if abs(given - total) > Decimal("0.05"):
+                out.warn(f"总分 {fmt_score(given)} 与各题得分之和 {fmt_score(total)} 不一致（以各题得分为准）", excel_row,
+                         total_col)
         # --- diff against what is stored
-        for k, col in enumerate(columns):
-            v = values[k]
-            assert v is not None
-            states[v.state] = states.get(v.state, 0) + 1
-            old = existing.get((col.item_id, sid)) if col.item_id is not None else None
+        if not existing:
+            plan.creates.extend([(k, sid, v.state, v.score) for k, v in enumerate(values)])
+            continue
+        for k, v in enumerate(values):
+            item_id = col_item[k]
+            old = existing.get((item_id, sid)) if item_id is not None else None
             if old is None:
                 plan.creates.append((k, sid, v.state, v.score))
             elif old[1] == v.state and old[2] == v.score:
-                plan.unchanged += 1
+                plan.unchanged_states.append(v.state)
             else:
                 plan.updates.append(ScoreChange(
-                    col.label, roster.names[sid], entry[1], old[0], sid, col.item_id or 0,
+                    columns[k].label, roster.names[sid], entry[1], old[0], sid, item_id or 0,
                     _state_text(old[1], old[2]), _state_text(v.state, v.score), v.state, v.score,
                 ))
     plan.students = len(seen)
-    plan.states = states
+    plan.unchanged = len(plan.unchanged_states)
+    counts = Counter(st for _, _, st, _ in plan.creates)
+    counts.update(c.state for c in plan.updates)
+    counts.update(plan.unchanged_states)
+    plan.states = dict(counts)
     if not seen and not out.problems:
         out.error("表中没有任何学生的成绩行", data_start + 1)
     plan.problems, plan.warnings = out.problems, out.warnings
