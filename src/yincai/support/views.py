@@ -123,7 +123,7 @@ def _kp(value: str | None, subject: Subject | None = None) -> KnowledgePoint | N
 
 
 def _school_staff(student: Student) -> list[Staff]:
-    return list(Staff.objects.filter(school=student.school).order_by("name"))
+    return list(Staff.objects.filter(school=student.school).select_related("user").order_by("name"))
 
 
 # ------------------------------------------------------------------------------------- home & caseload

@@ -1,0 +1,126 @@
+"""Support journey through the real server and chromium: a head teacher opens a student, builds a plan from
+the pre-filled template, sets a KP goal and assigns a mentor; the mentor logs a session and a review; a class
+is grouped with CP-SAT and the balance is shown; points are awarded and the student redeems a reward."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import login, screenshot
+
+pytestmark = pytest.mark.e2e
+
+HEAD = "t3chinese1"  # 三年级(1)班 head teacher in the small demo school
+MENTOR = "daoshi3"
+
+
+def _logout(page) -> None:
+    page.context.clear_cookies()
+
+
+def test_support_journey(page, server: str) -> None:
+    # --- head teacher: class board → a student → plan from the template
+    login(page, server, HEAD)
+    page.goto(server + "/support/")
+    page.get_by_role("link", name="三年级(1)班").first.click()
+    page.wait_for_url(re.compile(r"/support/classes/\d+/$"))
+    class_url = page.url
+    page.locator("table.table tbody tr td a").first.click()
+    page.wait_for_url(re.compile(r"/support/students/\d+/$"))
+    student_url = page.url
+    student_no = page.inner_text("h1 small").split("·")[0].strip()
+    page.select_option("select[name=subject]", "math")
+    page.get_by_role("button", name="按诊断结果新建计划").click()
+    page.wait_for_url(re.compile(r"/plans/new/"))
+    goal_rows = page.locator("tr.goal-row")
+    assert goal_rows.count() >= 1, "模板应预填最薄弱的知识点"
+    assert "当前得分率" in page.inner_text("main form")
+    screenshot(page, "support-plan-template")
+    page.get_by_role("button", name="建立计划").click()
+    page.wait_for_url(re.compile(r"/support/plans/\d+/$"))
+    plan_url = page.url
+    assert "帮扶计划已建立" in page.inner_text("main")
+    prefilled = page.locator("tr.goal").count()
+
+    # --- a KP goal set by hand
+    page.locator("summary", has_text="添加目标").click()
+    first_kp = page.locator("#goal-kp option").nth(1).get_attribute("value")
+    page.select_option("#goal-kp", first_kp)
+    page.fill("#goal-target", "80")
+    page.get_by_role("button", name="添加目标").click()
+    page.wait_for_url(plan_url)
+    assert "目标已添加" in page.inner_text("main")
+    assert page.locator("tr.goal").count() == prefilled + 1
+    assert "≥ 80%" in page.inner_text("#goals")
+
+    # --- mentor assignment
+    page.goto(student_url)
+    mentor_value = page.get_attribute(f"select[name=mentor] option[data-username={MENTOR}]", "value")
+    page.select_option("select[name=mentor]", mentor_value)
+    page.get_by_role("button", name="指派导师").click()
+    assert "为" in page.inner_text("main") and "导师" in page.inner_text("main")
+    screenshot(page, "support-student")
+
+    # --- the mentor logs a session and a review
+    _logout(page)
+    login(page, server, MENTOR)
+    page.goto(student_url)
+    page.get_by_role("link", name="记录辅导").click()
+    page.select_option("select[name=kind]", "one_on_one")
+    page.fill("textarea[name=content]", "两位数乘法竖式一对一讲解")
+    page.fill("textarea[name=outcome]", "能独立完成 4/5 题")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_url(student_url)
+    assert "两位数乘法竖式一对一讲解" in page.inner_text("main")
+    page.goto(plan_url)
+    page.fill("#review-form textarea[name=content]", "第一次双周小结：计算正确率提高")
+    page.get_by_role("button", name="记录复查").click()
+    page.wait_for_url(plan_url)
+    assert "第一次双周小结：计算正确率提高" in page.inner_text("main")
+    page.goto(server + "/support/sessions/")
+    assert "两位数乘法竖式一对一讲解" in page.inner_text("main")
+    screenshot(page, "support-mentor-week")
+
+    # --- the head teacher groups the class with CP-SAT and saves it
+    _logout(page)
+    login(page, server, HEAD)
+    page.goto(class_url + "grouping/")
+    page.fill("input[name=n_groups]", "6")
+    page.get_by_role("button", name="CP-SAT 优化分组").click()
+    page.wait_for_selector("#balance", timeout=60_000)
+    cp_range = float(page.inner_text("#balance .cp-mean-range"))
+    snake_range = float(page.inner_text("#balance .snake-mean-range"))
+    assert cp_range <= snake_range
+    screenshot(page, "support-grouping")
+    page.get_by_role("button", name="保存分组").click()
+    assert "分组方案已保存" in page.inner_text("main")
+    assert page.locator("#current .group").count() == 6
+
+    # --- points and a reward
+    page.goto(server + "/support/rewards/")
+    page.fill("input[name=name]", "免作业券")
+    page.fill("input[name=cost]", "20")
+    page.fill("input[name=stock]", "5")
+    page.get_by_role("button", name="上架").click()
+    assert "奖励已上架" in page.inner_text("main")
+    page.goto(class_url + "points/")
+    student_id = re.search(r"/students/(\d+)/", student_url).group(1)
+    page.check(f"#points-form input[name=students][value='{student_id}']")
+    page.fill("#points-form input[name=points]", "30")
+    page.fill("#points-form input[name=reason]", "帮扶计划第一周表现积极")
+    page.get_by_role("button", name="记录积分").click()
+    assert "已为 1 名学生记录积分" in page.inner_text("main")
+
+    # --- the student redeems it
+    _logout(page)
+    login(page, server, student_no)
+    page.goto(server + "/support/me/")
+    before = int(page.inner_text("#balance"))
+    assert before >= 30
+    page.get_by_role("button", name="兑换免作业券").click()
+    assert "兑换成功" in page.inner_text("main")
+    assert int(page.inner_text("#balance")) == before - 20
+    assert "学困" not in page.inner_text("body")
+    screenshot(page, "support-student-redeem")
