@@ -86,8 +86,8 @@ class CompressedResponses:
 def compress_responses(X: FloatArray, max_category: int) -> CompressedResponses:
     """Collapse identical response rows (integer categories ``0..max_category``, ``nan`` missing).
 
-    Rows are packed into one int64 key when they fit (``n_items * bits <= 62``), otherwise into a
-    byte string, and deduplicated with :func:`numpy.unique`.
+    Rows are packed into one int64 key when they fit (``n_items * bits <= 62``) and deduplicated
+    with :func:`numpy.unique`; wider rows (where repeats are rare) are kept as they are.
     """
     seen = ~np.isnan(X)
     codes = np.where(seen, X, max_category + 1).astype(np.int64)
@@ -97,10 +97,10 @@ def compress_responses(X: FloatArray, max_category: int) -> CompressedResponses:
         shifts = (np.arange(j, dtype=np.int64) * bits)[None, :]
         keys = (codes << shifts).sum(axis=1)
         _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
-    else:
-        small = np.ascontiguousarray(codes.astype(np.int8))
-        void = small.view(np.dtype((np.void, j))).ravel()
-        _, first, inverse, counts = np.unique(void, return_index=True, return_inverse=True, return_counts=True)
+    else:  # too wide to pack: duplicates are rare, so keep every row (weight 1)
+        first = np.arange(n)
+        inverse = np.arange(n)
+        counts = np.ones(n, dtype=np.int64)
     uniq_seen = seen[first]
     values = np.where(uniq_seen, X[first], 0.0)
     return CompressedResponses(
