@@ -14,6 +14,17 @@ from tests.personas import Personas
 Filler = Callable[[Personas], Any]
 
 
+def _import_batch(p: Personas, assessment: Any) -> int:
+    """A score-import preview of `assessment` uploaded by the admin (created inside the test on first use)."""
+    from yincai.imports.models import ImportBatch
+
+    batch, _ = ImportBatch.objects.get_or_create(
+        kind="scores", assessment=assessment, file_name="matrix.xlsx",
+        defaults={"content": b"", "file_sha256": "0" * 64, "term": p.term, "created_by": p.users["wang"]},
+    )
+    return batch.pk
+
+
 def _support_plan(p: Personas, student: Any) -> int:
     """A 一人一案 of `student` (created inside the test's transaction on first use)."""
     from yincai.school.models import Staff, Subject
@@ -28,6 +39,7 @@ def _support_plan(p: Personas, student: Any) -> int:
 
 
 URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
+    "batch_id": (lambda p: _import_batch(p, p.math_assessment), lambda p: _import_batch(p, p.other_assessment)),
     "student_id": (lambda p: p.alice.pk, lambda p: p.dan.pk),
     "class_id": (lambda p: p.class31.pk, lambda p: p.class41.pk),
     "assessment_id": (lambda p: p.math_assessment.pk, lambda p: p.other_assessment.pk),

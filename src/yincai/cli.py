@@ -107,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     manage = sub.add_parser("manage", help="Django 管理命令（migrate、createsuperuser……）")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
+    from yincai.imports.cli import add_parser as add_import_parser
+
+    add_import_parser(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

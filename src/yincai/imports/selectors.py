@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from yincai.accounts.roles import Role, roles_of
 from yincai.assessment.models import Assessment
+from yincai.imports.exports import Table
 from yincai.imports.models import ImportBatch
 from yincai.school.models import SchoolClass, Student, Term
 from yincai.school.selectors import classes_visible_to, subjects_for_class
@@ -62,3 +63,99 @@ def batches_visible_to(user: Any) -> QuerySet[ImportBatch]:
         return qs
     assessments = assessments_importable_by(user)
     return qs.filter(Q(created_by=user) | Q(kind__in=["scores", "blueprint"], assessment__in=assessments))
+
+
+def score_tables(user: Any, assessment: Assessment) -> list[Table]:
+    """The class score sheet the user may see: per student per item, then 得分率 per item and per KP.
+
+    Only students of classes whose scores the user may read; no ranking column (scores are never ranked).
+    """
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from yincai.assessment.models import ItemScore
+    from yincai.school.models import Enrolment
+
+    state_label = dict(ItemScore.STATE_CHOICES)
+    items = list(assessment.items.order_by("order").prefetch_related("knowledge_points"))
+    classes = score_classes_for(user, assessment)
+    enrol = list(
+        Enrolment.objects.filter(term=assessment.term, school_class__in=classes)
+        .select_related("student", "school_class__grade")
+        .order_by("school_class__number", "student__student_no")
+    )
+    cells: dict[tuple[int, int], tuple[str, Decimal | None]] = {
+        (sid, iid): (state, score)
+        for sid, iid, state, score in ItemScore.objects.filter(
+            item__assessment=assessment, student_id__in=[e.student_id for e in enrol]
+        ).values_list("student_id", "item_id", "state", "score")
+    }
+    headers = ["学号", "姓名", "班级"] + [f"{i.section} {i.label}".strip() for i in items] + ["总分"]
+    sheet = Table(f"{assessment.name}", headers)
+    got: dict[int, Decimal] = defaultdict(Decimal)
+    took: dict[int, int] = defaultdict(int)  # students who sat the item (缺考/免考/作弊 excluded)
+    for e in enrol:
+        row: list[Any] = [e.student.student_no, e.student.name, e.school_class.name]
+        total = Decimal(0)
+        any_scored = False
+        absent_state = ""
+        for item in items:
+            state, score = cells.get((e.student_id, item.pk), ("", None))
+            if state == "scored" and score is not None:
+                row.append(score)
+                total += score
+                any_scored = True
+                got[item.pk] += score
+                took[item.pk] += 1
+            elif state == "blank":
+                row.append("")
+                took[item.pk] += 1
+            else:
+                row.append(state_label.get(state, ""))
+                absent_state = absent_state or state_label.get(state, "")
+        row.append(total if any_scored else absent_state)
+        sheet.rows.append(row)
+    rates = Table("题目得分率", ["题号", "大题", "满分", "作答人数", "平均分", "得分率"])
+    kp_got: dict[str, Decimal] = defaultdict(Decimal)
+    kp_max: dict[str, Decimal] = defaultdict(Decimal)
+    for item in items:
+        n = took[item.pk]
+        mean = (got[item.pk] / n) if n else None
+        rates.rows.append([item.label, item.section, item.max_score, n,
+                           round(float(mean), 2) if mean is not None else "",
+                           f"{float(mean / item.max_score):.1%}" if mean is not None else ""])
+        for kp in item.knowledge_points.all():
+            key = f"{kp.code} {kp.name}"
+            kp_got[key] += got[item.pk]
+            kp_max[key] += item.max_score * n
+    kp_rates = Table("知识点得分率", ["知识点", "涉及满分合计", "得分合计", "得分率"])
+    for key in sorted(kp_got):
+        total_max = kp_max[key]
+        kp_rates.rows.append([key, total_max, kp_got[key], f"{float(kp_got[key] / total_max):.1%}" if total_max else ""])
+    return [sheet, rates, kp_rates]
+
+
+def roster_table(user: Any, school_class: SchoolClass) -> Table:
+    """The class list; guardians' phones only for those who may read family details (head teacher, admin…)."""
+    from yincai.school.models import GuardianLink
+    from yincai.school.selectors import may_read_family
+
+    students = list(
+        Student.objects.filter(enrolments__term=school_class.term, enrolments__school_class=school_class)
+        .order_by("student_no")
+    )
+    with_family = bool(students) and may_read_family(user, students[0], school_class.term)
+    headers = ["学号", "姓名", "性别", "班级"] + (["监护人", "关系", "电话"] if with_family else [])
+    table = Table(f"{school_class.name}花名册", headers)
+    links: dict[int, list[GuardianLink]] = {}
+    if with_family:
+        for link in GuardianLink.objects.filter(student__in=students).select_related("guardian"):
+            links.setdefault(link.student_id, []).append(link)
+    for s in students:
+        row: list[Any] = [s.student_no, s.name, s.get_gender_display(), school_class.name]
+        if with_family:
+            gl = links.get(s.pk, [])
+            row += ["、".join(g.guardian.name for g in gl), "、".join(g.get_relation_display() for g in gl),
+                    "、".join(g.guardian.phone for g in gl)]
+        table.rows.append(row)
+    return table

@@ -149,7 +149,7 @@ def _write(plan: Plan, batch: ImportBatch) -> ImportBatch:
     batch.save(update_fields=["status", "committed_at", "summary", "warnings"])
     s = batch.summary
     audit_record(
-        action="import",
+        action="bulk",
         model=f"imports.{batch.kind}",
         object_id=batch.pk,
         detail=f"{KIND_LABELS[batch.kind]}导入 {batch.file_name}：新增 {s.get('creates', 0)}，"

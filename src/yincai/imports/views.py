@@ -1,0 +1,140 @@
+"""Thin views: template downloads, upload → preview → confirm, exports. Visibility lives in selectors."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from yincai.accounts.access import role_required
+from yincai.accounts.roles import TEACHING_ROLES, Role
+from yincai.imports.common import ImportRefused
+from yincai.imports.exports import XLSX_TYPE, download, table_response
+from yincai.imports.parsing import DEFAULT_LIMITS
+from yincai.imports.selectors import (
+    assessments_importable_by,
+    batches_visible_to,
+    is_school_admin,
+    roster_table,
+    score_tables,
+    students_for_scores,
+)
+from yincai.imports.services import KIND_LABELS, batch_confirm, batch_create
+from yincai.imports.workbooks import (
+    blueprint_template,
+    roster_template,
+    scores_template,
+    students_for_template,
+)
+from yincai.oversight.services import audit_record
+from yincai.school.models import Term
+from yincai.school.selectors import classes_visible_to
+
+IMPORT_ROLES = tuple(TEACHING_ROLES)
+
+
+@role_required(*IMPORT_ROLES)
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "imports/index.html", {
+        "assessments": assessments_importable_by(request.user),
+        "batches": batches_visible_to(request.user)[:30],
+        "may_import_roster": is_school_admin(request.user),
+        "max_mb": DEFAULT_LIMITS.max_bytes // 1024 // 1024,
+    })
+
+
+@role_required(*IMPORT_ROLES)
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    kind = request.POST.get("kind", "")
+    if kind not in KIND_LABELS:
+        messages.error(request, "请选择导入类型")
+        return redirect("imports:index")
+    upload_file = request.FILES.get("file")
+    if upload_file is None:
+        messages.error(request, "请选择要上传的文件")
+        return redirect("imports:index")
+    if upload_file.size > DEFAULT_LIMITS.max_bytes:
+        messages.error(request, f"文件过大（{upload_file.size / 1024 / 1024:.1f} MB），上限为 "
+                                f"{DEFAULT_LIMITS.max_bytes // 1024 // 1024} MB；请删除无关的工作表或拆分后再上传")
+        return redirect("imports:index")
+    assessment = None
+    if kind in ("scores", "blueprint"):
+        raw_id = request.POST.get("assessment", "")
+        if not raw_id.isdigit():
+            messages.error(request, "请选择要导入的测评")
+            return redirect("imports:index")
+        assessment = get_object_or_404(assessments_importable_by(request.user), pk=int(raw_id))
+    try:
+        batch = batch_create(user=request.user, kind=kind, content=upload_file.read(),
+                             file_name=upload_file.name or "upload", assessment=assessment, term=Term.current())
+    except ImportRefused as exc:
+        for p in exc.problems:
+            messages.error(request, str(p))
+        return redirect("imports:index")
+    return redirect("imports:batch_detail", batch_id=batch.pk)
+
+
+@role_required(*IMPORT_ROLES)
+def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(batches_visible_to(request.user), pk=batch_id)
+    return render(request, "imports/batch.html", {
+        "batch": batch,
+        "summary": batch.summary,
+        "changes": batch.changes.select_related("student")[:300] if batch.status == "committed" else None,
+    })
+
+
+@role_required(*IMPORT_ROLES)
+def confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = get_object_or_404(batches_visible_to(request.user), pk=batch_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        batch = batch_confirm(user=request.user, batch=batch)
+    except ImportRefused as exc:
+        messages.error(request, f"导入未执行：{exc.problems[0]}" if len(exc.problems) == 1
+                       else f"导入未执行，文件有 {len(exc.problems)} 个问题，未写入任何数据")
+        return redirect("imports:batch_detail", batch_id=batch.pk)
+    s = batch.summary
+    messages.success(request, f"导入完成：新增 {s.get('creates', 0)} 条，修改 {s.get('updates', 0)} 条，"
+                              f"未变 {s.get('unchanged', 0)} 条")
+    return redirect("imports:batch_detail", batch_id=batch.pk)
+
+
+@role_required(Role.ADMIN)
+def template_roster(request: HttpRequest) -> HttpResponse:
+    return download(roster_template(), "花名册导入模板.xlsx", XLSX_TYPE)
+
+
+@role_required(*IMPORT_ROLES)
+def template_blueprint(request: HttpRequest) -> HttpResponse:
+    assessment = None
+    raw_id = request.GET.get("assessment", "")
+    if raw_id.isdigit():
+        assessment = get_object_or_404(assessments_importable_by(request.user), pk=int(raw_id))
+    name = f"试卷结构模板-{assessment.name}.xlsx" if assessment else "试卷结构导入模板.xlsx"
+    return download(blueprint_template(assessment), name, XLSX_TYPE)
+
+
+@role_required(*IMPORT_ROLES)
+def template_scores(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = get_object_or_404(assessments_importable_by(request.user), pk=assessment_id)
+    students = students_for_template(students_for_scores(request.user, assessment), assessment)
+    return download(scores_template(assessment, students), f"小题得分模板-{assessment.name}.xlsx", XLSX_TYPE)
+
+
+@role_required(*IMPORT_ROLES)
+def export_scores(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = get_object_or_404(assessments_importable_by(request.user), pk=assessment_id)
+    audit_record(action="export", model="assessment.ItemScore", object_id=assessment.pk, detail=f"导出成绩 {assessment.name}")
+    return table_response(score_tables(request.user, assessment), f"成绩-{assessment.name}",
+                          request.GET.get("format", "xlsx"))
+
+
+@role_required(*IMPORT_ROLES, Role.COUNSELOR)
+def export_roster(request: HttpRequest, class_id: int) -> HttpResponse:
+    klass = get_object_or_404(classes_visible_to(request.user), pk=class_id)
+    audit_record(action="export", model="school.Student", object_id=klass.pk, detail=f"导出花名册 {klass.name}")
+    return table_response([roster_table(request.user, klass)], f"花名册-{klass.name}", request.GET.get("format", "xlsx"))
