@@ -14,17 +14,6 @@ from tests.personas import Personas
 Filler = Callable[[Personas], Any]
 
 
-def _import_batch(p: Personas, assessment: Any) -> int:
-    """A score-import preview of `assessment` uploaded by the admin (created inside the test on first use)."""
-    from yincai.imports.models import ImportBatch
-
-    batch, _ = ImportBatch.objects.get_or_create(
-        kind="scores", assessment=assessment, file_name="matrix.xlsx",
-        defaults={"content": b"", "file_sha256": "0" * 64, "term": p.term, "created_by": p.users["wang"]},
-    )
-    return batch.pk
-
-
 def _support_plan(p: Personas, student: Any) -> int:
     """A 一人一案 of `student` (created inside the test's transaction on first use)."""
     from yincai.school.models import Staff, Subject
@@ -38,12 +27,35 @@ def _support_plan(p: Personas, student: Any) -> int:
     return plan.pk
 
 
+def _support_program(p: Personas, student: Any, leader: str) -> int:
+    """A club (数学思维俱乐部) with `student` as member, led by `leader`."""
+    from yincai.school.models import Staff
+    from yincai.support.models import Program
+
+    program, _ = Program.objects.get_or_create(term=p.term, name=f"数学思维俱乐部-{student.pk}",
+                                               defaults={"leader": Staff.objects.get(user__username=leader)})
+    program.members.add(student)
+    return program.pk
+
+
+def _import_batch(p: Personas, assessment: Any) -> int:
+    """A score-import preview of `assessment` uploaded by the admin (created inside the test on first use)."""
+    from yincai.imports.models import ImportBatch
+
+    batch, _ = ImportBatch.objects.get_or_create(
+        kind="scores", assessment=assessment, file_name="matrix.xlsx",
+        defaults={"content": b"", "file_sha256": "0" * 64, "term": p.term, "created_by": p.users["wang"]},
+    )
+    return batch.pk
+
+
 URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "batch_id": (lambda p: _import_batch(p, p.math_assessment), lambda p: _import_batch(p, p.other_assessment)),
     "student_id": (lambda p: p.alice.pk, lambda p: p.dan.pk),
     "class_id": (lambda p: p.class31.pk, lambda p: p.class41.pk),
     "assessment_id": (lambda p: p.math_assessment.pk, lambda p: p.other_assessment.pk),
     "plan_id": (lambda p: _support_plan(p, p.alice), lambda p: _support_plan(p, p.dan)),
+    "program_id": (lambda p: _support_program(p, p.alice, "hu"), lambda p: _support_program(p, p.dan, "wang")),
     "grade_id": (lambda p: p.class31.grade_id, lambda p: p.class41.grade_id),
 }
 

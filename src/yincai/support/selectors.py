@@ -22,9 +22,13 @@ from yincai.curriculum.models import KnowledgePoint
 from yincai.school.models import MentorAssignment, SchoolClass, Staff, Student, Subject, Term
 from yincai.school.selectors import classes_visible_to, staff_of, students_visible_to
 from yincai.support.models import (
+    ActionItem,
     Award,
+    Meeting,
+    Observation,
     PlanGoal,
     PointsEntry,
+    Program,
     Reward,
     SelfGoal,
     SupportPlan,
@@ -361,3 +365,49 @@ def rewards_for(student_or_school: Any) -> QuerySet[Reward]:
 
 def open_self_goals(students: QuerySet[Student] | list[Student], term: Term) -> QuerySet[SelfGoal]:
     return SelfGoal.objects.filter(student__in=students, term=term, status="open").select_related("student")
+
+
+def meetings_visible_to(user: Any, term: Term | None = None) -> QuerySet[Meeting]:
+    """School-wide meetings, meetings of classes the user may open, and meetings assigning the user work."""
+    term = term or Term.current()
+    me = staff_of(user)
+    cond = Q(school_class__isnull=True) | Q(school_class__in=classes_visible_to(user, term))
+    if me is not None:
+        cond |= Q(actions__owner=me) | Q(created_by=me)
+    qs = Meeting.objects.filter(term=term).filter(cond)
+    if me is not None:
+        qs = qs.filter(created_by__school=me.school)
+    return qs.distinct().select_related("school_class", "created_by").prefetch_related("actions__owner")
+
+
+def open_actions_of(user: Any) -> QuerySet[ActionItem]:
+    me = staff_of(user)
+    if me is None:
+        return ActionItem.objects.none()
+    return ActionItem.objects.filter(owner=me, done_at__isnull=True).select_related("meeting")
+
+
+def programs_visible_to(user: Any, term: Term | None = None) -> QuerySet[Program]:
+    """Programs the user leads or that have a member the user may see."""
+    term = term or Term.current()
+    me = staff_of(user)
+    cond = Q(members__in=students_visible_to(user, term))
+    if me is not None:
+        cond |= Q(leader=me)
+    return Program.objects.filter(term=term).filter(cond).distinct().select_related("leader")
+
+
+@dataclass(frozen=True)
+class ObservationSummary:
+    n: int
+    means: dict[str, float]  # field label → mean over the last observations
+    latest: datetime.date | None
+
+
+def observation_summary(student: Student, *, last: int = 10) -> ObservationSummary:
+    """Mean of the student's last `last` classroom observations per behaviour (for the portrait and alerts)."""
+    rows = list(Observation.objects.filter(student=student).order_by("-date", "-id")[:last])
+    labels = {f.name: str(f.verbose_name) for f in Observation._meta.fields}
+    fields = ("hand_raising", "speech", "collaboration", "focus", "homework")
+    means = {labels[f]: round(sum(getattr(o, f) for o in rows) / len(rows), 1) for f in fields} if rows else {}
+    return ObservationSummary(len(rows), means, rows[0].date if rows else None)

@@ -21,13 +21,19 @@ from yincai.oversight.services import audit_record
 from yincai.school.models import MentorAssignment, SchoolClass, Staff, StaffRole, Student, Subject, Term
 from yincai.support.models import (
     CAUSE_LABELS,
+    ActionItem,
     Award,
     Grouping,
     GroupMember,
+    LearningProfile,
+    Meeting,
+    Observation,
     PeerPair,
     PlanGoal,
     PlanReview,
     PointsEntry,
+    Program,
+    ProgramEvent,
     ProgressEntry,
     Redemption,
     Reward,
@@ -508,3 +514,115 @@ def self_goal_confirm(*, goal: SelfGoal, author: Staff) -> SelfGoal:
 
 def points_earned_in_term(student: Student, term: Term) -> int:
     return int(PointsEntry.objects.filter(student=student, term=term, points__gt=0).aggregate(s=Sum("points"))["s"] or 0)
+
+
+# ------------------------------------------------------------------------------ meetings & programs
+
+
+@dataclass
+class ActionSpec:
+    text: str
+    owner: Staff
+    due: datetime.date
+
+
+@transaction.atomic
+def meeting_create(*, term: Term, author: Staff, kind: str, title: str, date: datetime.date, minutes: str = "",
+                   decisions: str = "", school_class: SchoolClass | None = None,
+                   actions: list[ActionSpec] | None = None) -> Meeting:
+    if kind not in dict(Meeting.KIND_CHOICES):
+        raise ValidationError("会议类型无效")
+    if not title.strip():
+        raise ValidationError("请填写会议主题")
+    for a in actions or []:
+        if not a.text.strip():
+            raise ValidationError("待办事项内容不能为空")
+        if a.owner.school_id != author.school_id:
+            raise ValidationError("待办负责人必须是本校教师")
+        if a.due < date:
+            raise ValidationError("待办期限不能早于会议日期")
+    meeting = Meeting.objects.create(term=term, kind=kind, title=title.strip()[:100], date=date,
+                                     minutes=minutes.strip(), decisions=decisions.strip(),
+                                     school_class=school_class, created_by=author)
+    for a in actions or []:
+        ActionItem.objects.create(meeting=meeting, text=a.text.strip()[:200], owner=a.owner, due=a.due)
+    audit_record(action="create", model="support.Meeting", object_id=meeting.pk, detail=meeting.title)
+    return meeting
+
+
+@transaction.atomic
+def action_done(*, item: ActionItem, by: Staff, follow_up: str) -> ActionItem:
+    if item.done_at is not None:
+        raise ValidationError("该待办已完成")
+    if not follow_up.strip():
+        raise ValidationError("请填写落实情况")
+    item.done_at = timezone.localdate()
+    item.follow_up = follow_up.strip()[:200]
+    item.save(update_fields=["done_at", "follow_up"])
+    audit_record(action="update", model="support.ActionItem", object_id=item.pk, detail=f"{by.name} 完成：{item.text}")
+    return item
+
+
+@transaction.atomic
+def program_create(*, term: Term, leader: Staff, name: str, description: str = "") -> Program:
+    if not name.strip():
+        raise ValidationError("请填写项目名称")
+    if Program.objects.filter(term=term, name=name.strip(), leader__school=leader.school).exists():
+        raise ValidationError(f"本学期已有“{name.strip()}”")
+    return Program.objects.create(term=term, leader=leader, name=name.strip()[:50], description=description.strip())
+
+
+@transaction.atomic
+def program_add_members(*, program: Program, students: list[Student]) -> int:
+    if not students:
+        raise ValidationError("请选择学生")
+    before = program.members.count()
+    program.members.add(*students)
+    return program.members.count() - before
+
+
+@transaction.atomic
+def program_event_add(*, program: Program, date: datetime.date, title: str, outcome: str,
+                      present: list[Student]) -> ProgramEvent:
+    if not title.strip():
+        raise ValidationError("请填写活动名称")
+    members = set(program.members.values_list("pk", flat=True))
+    if any(s.pk not in members for s in present):
+        raise ValidationError("出勤名单中有非本项目成员")
+    event = ProgramEvent.objects.create(program=program, date=date, title=title.strip()[:100], outcome=outcome.strip())
+    event.present.set(present)
+    return event
+
+
+# -------------------------------------------------------------------------------------- observations
+
+OBSERVATION_FIELDS = ("hand_raising", "speech", "collaboration", "focus", "homework")
+
+
+@transaction.atomic
+def observations_record(*, observer: Staff, date: datetime.date, rows: dict[Student, dict[str, int]]) -> list[Observation]:
+    """Whole-class quick entry: one Observation per student whose five ratings (1–5) are all given."""
+    if date > timezone.localdate():
+        raise ValidationError("观察日期不能晚于今天")
+    saved = []
+    for student, values in rows.items():
+        given = {k: v for k, v in values.items() if v is not None}
+        if not given:
+            continue
+        if set(given) != set(OBSERVATION_FIELDS):
+            raise ValidationError(f"{student.name}：五项观察需全部评分（或全部留空）")
+        if any(not 1 <= v <= 5 for v in given.values()):
+            raise ValidationError(f"{student.name}：评分应为 1 到 5")
+        saved.append(Observation.objects.create(student=student, observer=observer, date=date, **given))
+    if not saved:
+        raise ValidationError("没有填写任何学生的观察")
+    return saved
+
+
+@transaction.atomic
+def learning_profile_save(*, student: Student, style: str, interests: str) -> LearningProfile:
+    if style and style not in dict(LearningProfile.STYLE_CHOICES):
+        raise ValidationError("学习风格无效")
+    profile, _ = LearningProfile.objects.update_or_create(
+        student=student, defaults={"style": style, "interests": interests.strip()[:200]})
+    return profile

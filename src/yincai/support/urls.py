@@ -30,4 +30,10 @@ urlpatterns = [
     path("rewards/", views.rewards, name="rewards"),
     path("rewards/redeem/", views.reward_redeem, name="reward_redeem"),
     path("me/", views.me, name="me"),
+    path("meetings/", views.meetings, name="meetings"),
+    path("meetings/actions/done/", views.action_done, name="action_done"),
+    path("programs/", views.programs, name="programs"),
+    path("programs/<int:program_id>/", views.program, name="program"),
+    path("classes/<int:class_id>/observe/", views.observe, name="observe"),
+    path("students/<int:student_id>/profile/", views.profile_save, name="profile_save"),
 ]

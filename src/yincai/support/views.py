@@ -26,6 +26,7 @@ from yincai.support.models import (
     CAUSE_CHOICES,
     Award,
     Grouping,
+    LearningProfile,
     PeerPair,
     PlanReview,
     ProgressEntry,
@@ -143,6 +144,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "active_count": plans.count(),
         "mentees": mentees,
         "classes": classes_visible_to(request.user, term),
+        "my_actions": sel.open_actions_of(request.user),
     })
 
 
@@ -172,6 +174,9 @@ def student(request: HttpRequest, student_id: int) -> HttpResponse:
         "points": sel.points_balance(st),
         "awards": Award.objects.filter(student=st, term=term),
         "subjects": Subject.objects.all(),
+        "observations": sel.observation_summary(st),
+        "profile": LearningProfile.objects.filter(student=st).first(),
+        "styles": LearningProfile.STYLE_CHOICES,
     })
 
 
@@ -602,3 +607,168 @@ def me(request: HttpRequest) -> HttpResponse:
         "goals": SelfGoal.objects.filter(student=own, term=term), "awards": Award.objects.filter(student=own),
         "klass": own.class_in(term), "default_due": timezone.localdate() + datetime.timedelta(days=14),
     })
+
+
+# ----------------------------------------------------------------------------------------- meetings
+
+MEETING_CREATORS = frozenset({Role.ADMIN, Role.GRADE_LEAD, Role.HEAD_TEACHER})
+
+
+@role_required(*STAFF_ROLES)
+def meetings(request: HttpRequest) -> HttpResponse:
+    term = _term()
+    roles = roles_of(request.user, term)
+    me = staff_of(request.user)
+    if request.method == "POST":
+        if not roles & MEETING_CREATORS:
+            messages.error(request, "只有校领导、年级组长和班主任可以记录会议")
+            return redirect(reverse("support:meetings"))
+        author = _me(request)
+
+        def create() -> Any:
+            date = _date(request.POST.get("date"), "会议日期", timezone.localdate())
+            klass = None
+            if request.POST.get("school_class"):
+                klass = classes_visible_to(request.user, term).filter(pk=request.POST["school_class"]).first()
+                if klass is None:
+                    raise ValidationError("班级不存在或无权限")
+            actions = []
+            for i in range(5):
+                text = request.POST.get(f"action_{i}_text", "").strip()
+                if not text:
+                    continue
+                owner = Staff.objects.filter(school=author.school, pk=request.POST.get(f"action_{i}_owner") or 0).first()
+                if owner is None:
+                    raise ValidationError(f"待办“{text}”请选择负责人")
+                actions.append(svc.ActionSpec(text, owner, _date(request.POST.get(f"action_{i}_due"), "待办期限")))
+            return svc.meeting_create(term=term, author=author, kind=request.POST.get("kind", ""),
+                                      title=request.POST.get("title", ""), date=date, school_class=klass,
+                                      minutes=request.POST.get("minutes", ""), decisions=request.POST.get("decisions", ""),
+                                      actions=actions)
+
+        _attempt(request, create, "会议纪要已保存")
+        return redirect(reverse("support:meetings"))
+    from yincai.support.models import Meeting
+
+    return render(request, "support/meetings.html", {
+        "meetings": sel.meetings_visible_to(request.user, term)[:50], "my_actions": sel.open_actions_of(request.user),
+        "may_create": bool(roles & MEETING_CREATORS), "kinds": Meeting.KIND_CHOICES,
+        "staff": Staff.objects.filter(school=me.school).order_by("name") if me else [],
+        "classes": classes_visible_to(request.user, term), "today": timezone.localdate(), "slots": range(3),
+    })
+
+
+@role_required(*STAFF_ROLES)
+@require_POST
+def action_done(request: HttpRequest) -> HttpResponse:
+    from yincai.support.models import ActionItem
+
+    me = _me(request)
+    allowed = ActionItem.objects.filter(meeting__in=sel.meetings_visible_to(request.user))
+    if Role.ADMIN not in roles_of(request.user):
+        allowed = allowed.filter(owner=me) | allowed.filter(meeting__created_by=me)
+    item = get_object_or_404(allowed, pk=request.POST.get("item") or 0)
+    _attempt(request, lambda: svc.action_done(item=item, by=me, follow_up=request.POST.get("follow_up", "")),
+             "待办已标记完成")
+    return redirect(reverse("support:meetings"))
+
+
+# ----------------------------------------------------------------------------------------- programs
+
+PROGRAM_CREATORS = frozenset({Role.ADMIN, Role.GRADE_LEAD, Role.HEAD_TEACHER, Role.SUBJECT_TEACHER})
+
+
+@role_required(*STAFF_ROLES)
+def programs(request: HttpRequest) -> HttpResponse:
+    term = _term()
+    roles = roles_of(request.user, term)
+    if request.method == "POST":
+        if not roles & PROGRAM_CREATORS:
+            messages.error(request, "只有任课教师、班主任和学校管理员可以创建项目")
+            return redirect(reverse("support:programs"))
+        program = _attempt(request, lambda: svc.program_create(
+            term=term, leader=_me(request), name=request.POST.get("name", ""),
+            description=request.POST.get("description", "")), "项目已创建")
+        if program is not None:
+            return redirect(reverse("support:program", args=[program.pk]))
+        return redirect(reverse("support:programs"))
+    return render(request, "support/programs.html", {
+        "programs": sel.programs_visible_to(request.user, term), "may_create": bool(roles & PROGRAM_CREATORS),
+    })
+
+
+@role_required(*ALL_ROLES)
+def program(request: HttpRequest, program_id: int) -> HttpResponse:
+    term = _term()
+    prog = get_object_or_404(sel.programs_visible_to(request.user, term), pk=program_id)
+    me = staff_of(request.user)
+    family_view = bool(roles_of(request.user, term) & {Role.STUDENT, Role.PARENT}) and me is None
+    visible = students_visible_to(request.user, term)
+    if request.method == "POST":
+        if family_view:
+            raise Http404("找不到该项目")
+        if request.POST.get("action") == "members":
+            ids = [i for i in request.POST.getlist("students") if i.isdigit()]
+            chosen = list(visible.filter(pk__in=ids))
+            _attempt(request, lambda: svc.program_add_members(program=prog, students=chosen), f"已加入 {len(chosen)} 名成员")
+        else:
+            ids = {int(i) for i in request.POST.getlist("present") if i.isdigit()}
+            present = [s for s in prog.members.all() if s.pk in ids]
+            _attempt(request, lambda: svc.program_event_add(
+                program=prog, date=_date(request.POST.get("date"), "活动日期", timezone.localdate()),
+                title=request.POST.get("title", ""), outcome=request.POST.get("outcome", ""), present=present),
+                "活动与出勤已记录")
+        return redirect(reverse("support:program", args=[prog.pk]))
+    members = list(prog.members.filter(pk__in=visible).order_by("student_no"))
+    events = list(prog.events.prefetch_related("present"))
+    member_rows = [(s, sum(1 for e in events if s in e.present.all())) for s in members]
+    return render(request, "support/program.html", {
+        "program": prog, "members": members, "member_rows": member_rows, "events": events,
+        "family_view": family_view, "candidates": visible.exclude(pk__in=prog.members.values("pk")).order_by("student_no")[:300],
+        "today": timezone.localdate(), "hidden_members": prog.members.count() - len(members),
+    })
+
+
+# ------------------------------------------------------------------------------------- observations
+
+
+@role_required(*CLASS_ROLES)
+def observe(request: HttpRequest, class_id: int) -> HttpResponse:
+    """Phone-sized quick entry of the five classroom behaviours for a whole class."""
+    klass = _visible_class(request, class_id)
+    students = sel.class_students(klass)
+    if request.method == "POST":
+        me = _me(request)
+
+        def record() -> Any:
+            rows = {}
+            for s in students:
+                values: dict[str, int | None] = {}
+                for f in svc.OBSERVATION_FIELDS:
+                    raw = request.POST.get(f"{f}_{s.pk}")
+                    values[f] = _int(raw, "评分", lo=1, hi=5) if raw else None
+                rows[s] = values
+            return svc.observations_record(observer=me, date=_date(request.POST.get("date"), "日期", timezone.localdate()),
+                                           rows=rows)
+
+        saved = _attempt(request, record, "课堂观察已保存")
+        if saved is not None:
+            return redirect(reverse("support:observe", args=[klass.pk]))
+    from yincai.support.models import Observation
+
+    labels = [(f, str(Observation._meta.get_field(f).verbose_name)) for f in svc.OBSERVATION_FIELDS]
+    return render(request, "support/observe.html", {
+        "klass": klass, "students": students, "fields": labels, "today": timezone.localdate(),
+        "scale": range(1, 6), "post": request.POST if request.method == "POST" else {},
+    })
+
+
+@role_required(*STAFF_ROLES)
+def profile_save(request: HttpRequest, student_id: int) -> HttpResponse:
+    st = _visible_student(request, student_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    _attempt(request, lambda: svc.learning_profile_save(student=st, style=request.POST.get("style", ""),
+                                                        interests=request.POST.get("interests", "")),
+             "学习风格与兴趣已保存")
+    return redirect(reverse("support:student", args=[st.pk]))
