@@ -17,6 +17,7 @@ import io
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -164,7 +165,7 @@ def _check_extent(archive: zipfile.ZipFile, limits: Limits) -> None:
             continue
         try:
             xml = archive.read(info)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
             raise ImportFileError("文件已损坏（工作表无法解压），请在 Excel 中重新保存后再上传") from None
         # Used extent: every cell reference r="XFD123" and every row number (C-speed findall + set).
         letters = set(_CELL_LETTERS.findall(xml))
@@ -355,10 +356,10 @@ def parse_score(cell: Cell) -> ScoreValue:
             raise CellError(f"「{cell}」不是分数") from None
     if value < 0:
         raise CellError(f"分数 {_fmt(value)} 是负数")
+    if value >= 10000:
+        raise CellError(f"分数 {_fmt(value) if value < 10**12 else '过长的数字'} 过大")
     if value != value.quantize(TENTH):
         raise CellError(f"分数 {_fmt(value)} 最多保留一位小数")
-    if value >= 10000:
-        raise CellError(f"分数 {_fmt(value)} 过大")
     return ScoreValue("scored", value.quantize(TENTH))
 
 
