@@ -21,13 +21,15 @@ def _logout(page) -> None:
 
 
 def test_support_journey(page, server: str) -> None:
-    # --- head teacher: class board → a student → plan from the template
+    # --- head teacher: class board → a 学困 student → plan from the pre-filled template
     login(page, server, HEAD)
     page.goto(server + "/support/")
     page.get_by_role("link", name="三年级(1)班").first.click()
     page.wait_for_url(re.compile(r"/support/classes/\d+/$"))
     class_url = page.url
-    page.locator("table.table tbody tr td a").first.click()
+    struggling = page.locator("tr[data-tier=struggling] td a")
+    assert struggling.count() >= 1, "演示班级应有经诊断分层的学困生"
+    struggling.first.click()
     page.wait_for_url(re.compile(r"/support/students/\d+/$"))
     student_url = page.url
     student_no = page.inner_text("h1 small").split("·")[0].strip()

@@ -19,6 +19,7 @@ from yincai.curriculum.models import KnowledgePoint
 from yincai.engine.grouping import balance_report, group_students, pair_students, snake_grouping
 from yincai.oversight.services import audit_record
 from yincai.school.models import MentorAssignment, SchoolClass, Staff, StaffRole, Student, Subject, Term
+from yincai.support import diagnosis
 from yincai.support.models import (
     CAUSE_LABELS,
     ActionItem,
@@ -78,24 +79,40 @@ class PlanDraft:
 
 
 def plan_template(*, student: Student, subject: Subject, term: Term, n_goals: int = 3) -> PlanDraft:
+    """Goals for the weakest KPs. With a diagnosis (insight recompute) the diagnosed weak KPs come first, each
+    preceded by its root cause (deepest weak prerequisite); otherwise the lowest KP score rates. Only KPs with
+    a measured score rate become goals, so progress can fill in from later assessments."""
     rates = kp_rates(student, term, subject)
-    weak = [r for r in rates if r.rate < 85][:n_goals]
-    kps = KnowledgePoint.objects.in_bulk([r.kp_id for r in weak])
+    by_kp = {r.kp_id: r for r in rates}
+    chosen: list[tuple[int, str]] = []  # (kp id, extra evidence)
+    for w in diagnosis.weak_kps_for(student, term, subject):
+        steps = [(w.kp_id, f"诊断掌握概率 {w.prob:.2f}")]
+        if w.root_id != w.kp_id:
+            steps.insert(0, (w.root_id, f"诊断根源知识点{('（' + w.path + '）') if w.path else ''}"))
+        for kp_id, note in steps:
+            if kp_id in by_kp and kp_id not in {c[0] for c in chosen}:
+                chosen.append((kp_id, note))
+    for r in rates:
+        if r.rate < 85 and r.kp_id not in {c[0] for c in chosen}:
+            chosen.append((r.kp_id, ""))
+    chosen = chosen[:n_goals]
+    kps = KnowledgePoint.objects.in_bulk([c[0] for c in chosen])
     due = min(term.end_date, timezone.localdate() + datetime.timedelta(days=42))
-    goals = [
-        GoalSpec(
+    goals = []
+    for kp_id, note in chosen:
+        r = by_kp[kp_id]
+        goals.append(GoalSpec(
             description=f"{r.name}得分率达到 {_target(r.rate)}%",
             due=due,
-            knowledge_point=kps[r.kp_id],
+            knowledge_point=kps[kp_id],
             target_rate=_target(r.rate),
             baseline_rate=r.rate,
-            evidence=f"当前得分率 {r.rate:g}%（{r.evidence}）",
-        )
-        for r in weak
-    ]
+            evidence=f"当前得分率 {r.rate:g}%（{r.evidence}）" + (f"；{note}" if note else ""),
+        ))
+    tier = diagnosis.tiers_for([student.pk], term, subject).get(student.pk)
     overall = float(np.mean([r.rate for r in rates])) if rates else None
-    kind = "enrich" if overall is not None and overall >= 85 else "catch_up"
-    causes = ["student_foundation"] if weak and weak[0].rate < 60 else []
+    kind = "enrich" if tier == "advanced" or (tier is None and overall is not None and overall >= 85) else "catch_up"
+    causes = ["student_foundation"] if goals and (goals[0].baseline_rate or 0) < 60 else []
     measures = (
         "1. 课堂上优先提问、板演，及时表扬；\n2. 针对薄弱知识点每周两次课后辅导（堂堂清、日日清）；\n"
         "3. 建立错题本，变式练习直到掌握；\n4. 与家长沟通，每周反馈一次。"
@@ -306,6 +323,8 @@ class GroupingProposal:
     imputed: list[bool]
     cpsat: Any
     snake: Any
+    tiers_used: bool = False
+    tiers: dict[int, str] = field(default_factory=dict)
 
 
 def grouping_propose(*, school_class: SchoolClass, subject: Subject, n_groups: int,
@@ -329,13 +348,28 @@ def grouping_propose(*, school_class: SchoolClass, subject: Subject, n_groups: i
     except KeyError as exc:
         raise ValidationError("同组/不同组条件中的学生不在本班") from exc
     girls = np.array([s.gender == "F" for s in students]) if mix_gender else None
+    bands, tiers = _tier_bands(students, school_class.term, subject)
     try:
-        cp = group_students(np.array(scores), n_groups, girls=girls, must_together=must, cannot_together=cannot,
-                            time_limit=10)
+        cp = group_students(np.array(scores), n_groups, bands=bands, girls=girls, must_together=must,
+                            cannot_together=cannot, time_limit=10)
     except ValueError as exc:
         raise ValidationError(str(exc)) from exc
-    snake = snake_grouping(np.array(scores), n_groups, girls=girls)
-    return GroupingProposal(students, scores, [ability[s.pk] is None for s in students], cp, snake)
+    snake = snake_grouping(np.array(scores), n_groups, bands=bands, girls=girls)
+    return GroupingProposal(students, scores, [ability[s.pk] is None for s in students], cp, snake,
+                            tiers_used=bands is not None, tiers=tiers)
+
+
+def _tier_bands(students: list[Student], term: Term, subject: Subject) -> tuple[np.ndarray | None, dict[int, str]]:
+    """Bands from the diagnosed tiers (培优/中等/边缘/学困) when most of the class has one, else None (tertiles)."""
+    tiers = diagnosis.tiers_for([s.pk for s in students], term, subject)
+    known = [s for s in students if tiers.get(s.pk) in diagnosis.TIER_ORDER]
+    if len(known) < max(2, len(students) // 2):
+        return None, tiers
+    present = sorted({diagnosis.TIER_ORDER.index(tiers[s.pk]) for s in known})
+    core = diagnosis.TIER_ORDER.index("core")
+    raw = [diagnosis.TIER_ORDER.index(tiers[s.pk]) if s in known else core for s in students]
+    dense = {b: i for i, b in enumerate(sorted(set(raw) | set(present)))}
+    return np.array([dense[b] for b in raw], dtype=np.int64), tiers
 
 
 def _balance_dict(bal: Any) -> dict[str, Any]:
@@ -367,7 +401,8 @@ def grouping_save(*, school_class: SchoolClass, subject: Subject, assignment: di
     scores = np.array([ability[s.pk] if ability[s.pk] is not None else fill for s in students])
     labels = np.array([assignment[s.pk] - 1 for s in students])
     girls = np.array([s.gender == "F" for s in students])
-    balance = _balance_dict(balance_report(scores, labels, girls=girls))
+    bands, _ = _tier_bands(students, school_class.term, subject)
+    balance = _balance_dict(balance_report(scores, labels, bands=bands, girls=girls))
     balance.update(extra or {})
     grouping = Grouping.objects.create(school_class=school_class, subject=subject, n_groups=k, method=method,
                                        balance=balance, rule=rule[:300], created_by=author)

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_POST
 from yincai.accounts.access import role_required
 from yincai.accounts.roles import ALL_ROLES, STAFF_ROLES, TEACHING_ROLES, Role, roles_of
 from yincai.curriculum.models import KnowledgePoint
-from yincai.oversight.services import audit_sensitive_read
+from yincai.oversight.services import audit_record, audit_sensitive_read
 from yincai.school.models import MentorAssignment, Staff, Student, Subject, Term
 from yincai.school.selectors import classes_visible_to, staff_of, students_visible_to
+from yincai.support import diagnosis
 from yincai.support import selectors as sel
 from yincai.support import services as svc
 from yincai.support.models import (
@@ -380,9 +381,14 @@ def class_board(request: HttpRequest, class_id: int) -> HttpResponse:
     plans = {p.student_id: p for p in SupportPlan.objects.filter(term=klass.term, student__in=students,
                                                                  status__in=["active", "adjusted"])}
     balances = sel.points_balances(students)
-    rows = [{"student": s, "plan": plans.get(s.pk), "points": balances[s.pk]} for s in students]
+    subject = _subject(request)
+    tiers = diagnosis.tiers_for([s.pk for s in students], klass.term, subject)
+    if tiers:
+        audit_record(action="read_sensitive", model="分层", object_id=klass.pk, detail=f"帮扶看板查看 {klass.name} 分层")
+    rows = [{"student": s, "plan": plans.get(s.pk), "points": balances[s.pk], "tier": tiers.get(s.pk, ""),
+             "tier_label": diagnosis.tier_label(tiers.get(s.pk))} for s in students]
     return render(request, "support/class_board.html", {
-        "klass": klass, "rows": rows,
+        "klass": klass, "rows": rows, "subject": subject,
         "grouping": Grouping.objects.filter(school_class=klass).first(),
         "self_goals": sel.open_self_goals(students, klass.term),
     })
@@ -421,7 +427,10 @@ def grouping(request: HttpRequest, class_id: int) -> HttpResponse:
     if proposal is not None:
         for i, s in enumerate(proposal.students):
             rows.append({"student": s, "score": proposal.scores[i], "imputed": proposal.imputed[i],
-                         "group": int(proposal.cpsat.labels[i]) + 1, "snake": int(proposal.snake.labels[i]) + 1})
+                         "group": int(proposal.cpsat.labels[i]) + 1, "snake": int(proposal.snake.labels[i]) + 1,
+                         "tier": diagnosis.tier_label(proposal.tiers.get(s.pk))})
+        if proposal.tiers:
+            audit_record(action="read_sensitive", model="分层", object_id=klass.pk, detail=f"分组时查看 {klass.name} 分层")
         rows.sort(key=lambda r: (r["group"], -r["score"]))
     history = Grouping.objects.filter(school_class=klass).select_related("created_by", "subject")[:20]
     current = history[0] if history else None
