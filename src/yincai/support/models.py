@@ -439,3 +439,19 @@ class LearningProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student.name} 学习风格"
+
+
+class PairPreference(models.Model):
+    """一帮一 自选: the partner a student would like as their tutor (honoured when compatible)."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="pair_preferences", verbose_name="学生")
+    preferred = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+", verbose_name="希望的小老师")
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, verbose_name="学期")
+    created_at = models.DateTimeField("填写时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "结对自选"
+        constraints = [models.UniqueConstraint(fields=["student", "term"], name="pair_preference_once_per_term")]
+
+    def __str__(self) -> str:
+        return f"{self.student.name} → {self.preferred.name}"

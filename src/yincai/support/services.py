@@ -29,6 +29,7 @@ from yincai.support.models import (
     LearningProfile,
     Meeting,
     Observation,
+    PairPreference,
     PeerPair,
     PlanGoal,
     PlanReview,
@@ -661,3 +662,18 @@ def learning_profile_save(*, student: Student, style: str, interests: str) -> Le
     profile, _ = LearningProfile.objects.update_or_create(
         student=student, defaults={"style": style, "interests": interests.strip()[:200]})
     return profile
+
+
+@transaction.atomic
+def pair_preference_set(*, student: Student, preferred: Student | None, term: Term) -> PairPreference | None:
+    """The student names a classmate they would like as tutor (or clears the wish)."""
+    if preferred is None:
+        PairPreference.objects.filter(student=student, term=term).delete()
+        return None
+    if preferred.pk == student.pk:
+        raise ValidationError("不能选择自己")
+    klass = student.class_in(term)
+    if klass is None or not preferred.enrolments.filter(term=term, school_class=klass).exists():
+        raise ValidationError("只能选择本班同学")
+    pref, _ = PairPreference.objects.update_or_create(student=student, term=term, defaults={"preferred": preferred})
+    return pref

@@ -28,6 +28,7 @@ from yincai.support.models import (
     Award,
     Grouping,
     LearningProfile,
+    PairPreference,
     PeerPair,
     PlanReview,
     ProgressEntry,
@@ -492,9 +493,11 @@ def pairs(request: HttpRequest, class_id: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
     active = PeerPair.objects.filter(school_class=klass, subject=subject, active=True).select_related("tutor", "tutee")
+    wishes = dict(PairPreference.objects.filter(term=klass.term, student__in=students).values_list("student_id", "preferred_id"))
+    pref_rows = [(s, wishes.get(s.pk)) for s in students]
     return render(request, "support/pairs.html", {
         "klass": klass, "subject": subject, "subjects": Subject.objects.all(), "students": students,
-        "proposal": proposal, "active": active, "post": request.POST,
+        "proposal": proposal, "active": active, "post": request.POST, "pref_rows": pref_rows,
     })
 
 
@@ -601,6 +604,12 @@ def reward_redeem(request: HttpRequest) -> HttpResponse:
 def me(request: HttpRequest) -> HttpResponse:
     term = _term()
     own = get_object_or_404(Student, user=request.user)
+    if request.method == "POST" and request.POST.get("action") == "pair":
+        raw = request.POST.get("preferred", "")
+        mate = Student.objects.filter(pk=raw).first() if raw.isdigit() else None
+        _attempt(request, lambda: svc.pair_preference_set(student=own, preferred=mate, term=term),
+                 "已记下你的心愿，老师结对时会优先考虑" if mate else "已取消结对心愿")
+        return redirect(reverse("support:me"))
     if request.method == "POST":
         _attempt(request, lambda: svc.self_goal_add(
             student=own, term=term, text=request.POST.get("text", ""),
@@ -615,6 +624,9 @@ def me(request: HttpRequest) -> HttpResponse:
         "rewards": sel.rewards_for(own), "redemptions": Redemption.objects.filter(student=own).select_related("reward"),
         "goals": SelfGoal.objects.filter(student=own, term=term), "awards": Award.objects.filter(student=own),
         "klass": own.class_in(term), "default_due": timezone.localdate() + datetime.timedelta(days=14),
+        "classmates": Student.objects.filter(enrolments__school_class=own.class_in(term)).exclude(pk=own.pk)
+        .order_by("student_no") if own.class_in(term) else [],
+        "wish": PairPreference.objects.filter(student=own, term=term).first(),
     })
 
 

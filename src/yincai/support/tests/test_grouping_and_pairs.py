@@ -77,3 +77,24 @@ def test_pairs_match_strong_with_weak_and_save_replaces_old_pairs(personas: Pers
     assert active.count() == 4 and PeerPair.objects.filter(school_class=personas.class31).count() == 8
     for p in active:
         assert p.benefit > 0
+
+
+def test_a_student_states_a_preferred_tutor_which_the_pairing_honours(personas: Personas) -> None:
+    students = add_students(personas, 4)
+    # 4 strong-ish tutors and weak tutees; alice (weak everywhere) wishes students[1] as tutor
+    add_assessment(personas, {students[0]: [5, 5, 5, 5], students[1]: [5, 5, 4, 4], students[2]: [0, 0, 1, 1],
+                              students[3]: [1, 0, 0, 0], personas.amy: [4, 5, 5, 5], personas.alice: [0, 0, 0, 0]})
+    r = client_for(personas, "alice").post("/support/me/", {"action": "pair", "preferred": students[1].pk})
+    assert r.status_code == 302
+    page = client_for(personas, "hu").get(f"/support/classes/{personas.class31.pk}/pairs/").content.decode()
+    assert f'<option value="{students[1].pk}" selected>' in page
+    proposal = svc.pairs_propose(school_class=personas.class31, subject=Subject.objects.get(code="math"),
+                                 preferences={personas.alice.pk: students[1].pk})
+    pairs = {(t.pk, u.pk): pref for t, u, _, pref, _ in proposal.pairs}
+    assert pairs.get((students[1].pk, personas.alice.pk)) is True
+
+
+def test_a_student_cannot_wish_for_a_partner_outside_the_class(personas: Personas) -> None:
+    page = client_for(personas, "alice").post("/support/me/", {"action": "pair", "preferred": personas.bob.pk},
+                                              follow=True).content.decode()
+    assert "只能选择本班同学" in page
