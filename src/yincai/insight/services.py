@@ -221,7 +221,7 @@ def _rasch(x: np.ndarray, papers: list[_Paper], level: float) -> tuple[np.ndarra
     takers = ~np.isnan(d).all(axis=1)
     if keep.sum() < 1 or takers.sum() < 3:
         return None
-    est = RaschEAP().fit(d[:, keep]).transform(d[:, keep], level=level)
+    est = RaschEAP().fit(d[:, keep], trials=m[keep]).transform(d[:, keep], level=level)
     return est.theta, est.lower, est.upper
 
 
@@ -375,7 +375,7 @@ def _analyse_subject(
     if midterms:
         first_mid = midterms[0].assessment.date
         before = [p for p in current if p.assessment.date < first_mid]
-        rounds = [("initial", before or current), ("midterm", current)]
+        rounds = ([("initial", before)] if before else []) + [("midterm", current)]
     else:
         rounds = [("initial", current)]
     saved_rule = rule if rule.pk else None

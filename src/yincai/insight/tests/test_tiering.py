@@ -1,0 +1,111 @@
+"""Tiers: proposals with evidence, confirmation or override with a reason, history, audit, never for families."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.personas import Personas
+from yincai.accounts.roles import Role
+from yincai.insight.models import TierDecision, TierProposal, TierRule
+from yincai.insight.services import InsightError, tier_decide, tier_rule_set
+from yincai.insight.tests.helpers import client_for, recompute_grade3
+from yincai.oversight.models import AuditLog
+
+
+def _decide(client, p: Personas, **data: str):
+    payload = {"subject": "math", "round": "initial", "next": "/insight/"} | data
+    return client.post(reverse("insight:tier_decide", kwargs={"student_id": p.alice.pk}), payload)
+
+
+@pytest.mark.django_db
+def test_a_teacher_confirms_the_proposal_without_a_reason(personas: Personas) -> None:
+    recompute_grade3(personas)
+    proposal = TierProposal.objects.get(student=personas.alice, round="initial")
+    client = client_for(personas, Role.HEAD_TEACHER)
+    response = _decide(client, personas, tier=proposal.tier, **({"talent": "on"} if proposal.talent else {}))
+    assert response.status_code == 302
+    decision = TierDecision.objects.get(student=personas.alice)
+    assert decision.tier == proposal.tier and not decision.is_override and decision.proposal == proposal
+
+
+@pytest.mark.django_db
+def test_an_override_needs_a_reason_and_is_kept_as_history(personas: Personas) -> None:
+    recompute_grade3(personas)
+    proposal = TierProposal.objects.get(student=personas.alice, round="initial")
+    other = "advanced" if proposal.tier != "advanced" else "core"
+    user = personas.user(Role.HEAD_TEACHER)
+    with pytest.raises(InsightError, match="请填写理由"):
+        tier_decide(student=personas.alice, term=personas.term, subject=proposal.subject, round="initial", tier=other,
+                    talent=False, reason="  ", user=user)
+    tier_decide(student=personas.alice, term=personas.term, subject=proposal.subject, round="initial", tier=other,
+                talent=False, reason="课堂表现突出，数学竞赛获奖", user=user)
+    tier_decide(student=personas.alice, term=personas.term, subject=proposal.subject, round="initial",
+                tier=proposal.tier, talent=bool(proposal.talent), reason="", user=user)
+    history = list(TierDecision.objects.filter(student=personas.alice).order_by("decided_at", "id"))
+    assert [d.is_override for d in history] == [True, False]
+    assert history[0].reason == "课堂表现突出，数学竞赛获奖"
+
+
+@pytest.mark.django_db
+def test_the_override_error_is_shown_in_chinese_on_the_page(personas: Personas) -> None:
+    recompute_grade3(personas)
+    proposal = TierProposal.objects.get(student=personas.alice, round="initial")
+    other = "advanced" if proposal.tier != "advanced" else "core"
+    client = client_for(personas, Role.SUBJECT_TEACHER)
+    response = _decide(client, personas, tier=other)
+    assert not TierDecision.objects.exists()
+    page = client.get(response["Location"]).content.decode()
+    assert "改动系统建议" in page and "请填写理由" in page
+
+
+@pytest.mark.django_db
+def test_it_refuses_a_teacher_of_another_class(personas: Personas) -> None:
+    recompute_grade3(personas)
+    client = client_for(personas, "ma2")
+    assert _decide(client, personas, tier="core").status_code == 404
+    assert not TierDecision.objects.exists()
+
+
+@pytest.mark.django_db
+def test_reading_the_tier_list_is_audited_and_shows_the_evidence(personas: Personas) -> None:
+    recompute_grade3(personas)
+    client = client_for(personas, Role.HEAD_TEACHER)
+    before = AuditLog.objects.filter(action="read_sensitive", model="分层").count()
+    page = client.get(reverse("insight:tiers", kwargs={"class_id": personas.class31.pk})).content.decode()
+    assert AuditLog.objects.filter(action="read_sensitive", model="分层").count() == before + 1
+    assert "alice" in page and "bob" not in page
+    proposal = TierProposal.objects.get(student=personas.alice, round="initial")
+    assert f"{proposal.estimate:.2f}" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.STUDENT, Role.PARENT])
+def test_students_and_parents_never_reach_tiers(personas: Personas, role: Role) -> None:
+    recompute_grade3(personas)
+    client = client_for(personas, role)
+    for url in (reverse("insight:tiers", kwargs={"class_id": personas.class31.pk}),
+                reverse("insight:portrait", kwargs={"student_id": personas.alice.pk})):
+        assert client.get(url).status_code == 403
+    own = client.get(reverse("web:me") if role == Role.STUDENT else
+                     reverse("web:child_detail", kwargs={"student_id": personas.alice.pk})).content.decode()
+    for word in ("培优", "学困", "边缘", "特长生"):
+        assert word not in own.replace("培优辅差", "")
+
+
+@pytest.mark.django_db
+def test_the_school_rule_is_validated_and_kept_as_history(personas: Personas) -> None:
+    client = client_for(personas, Role.ADMIN)
+    url = reverse("insight:tier_rules")
+    bad = client.post(url, {"subject": "math", "struggling": "60", "advanced": "15", "level": "68", "talent": "10"})
+    assert "学困与培优比例须在" in bad.content.decode()
+    ok = client.post(url, {"subject": "math", "grade": str(personas.class31.grade_id), "struggling": "20",
+                           "advanced": "10", "level": "80", "talent": "5", "note": "结合摸底"})
+    assert ok.status_code == 302
+    rule = TierRule.objects.get(school=personas.school)
+    assert (rule.struggling_share, rule.advanced_share, rule.level) == (0.2, 0.1, 0.8)
+    tier_rule_set(school=personas.school, grade=None, subject=rule.subject, struggling_share=0.1, advanced_share=0.1,
+                  level=0.68, talent_share=0.1, note="", user=None)
+    assert TierRule.objects.filter(school=personas.school).count() == 2
+    recompute_grade3(personas)
+    assert TierProposal.objects.filter(student=personas.alice).first().rule == rule  # grade rule beats school-wide
