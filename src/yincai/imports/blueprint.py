@@ -97,16 +97,33 @@ def _pick(sheets: list[Sheet], out: Collector) -> tuple[Sheet, int, dict[str, in
 
 
 def _kp_ids(text: str, kps_by_code: dict[str, int], kps_by_name: dict[str, list[int]]) -> tuple[list[int], list[str]]:
+    """KPs by code or name, several separated by 、；, or spaces. Names may themselves contain 、
+    ("毫米、分米、千米与吨"), so the longest run of tokens that names a KP wins."""
     ids: list[int] = []
     unknown: list[str] = []
-    for token in filter(None, re.split(r"[、;；,，/\s]+", text)):
-        key = squeeze(token)
+    tokens = [t for t in re.split(r"[、;；,，/\s]+", text) if t]
+
+    def lookup(key: str) -> int | None | str:
+        key = squeeze(key)
         if key in kps_by_code:
-            ids.append(kps_by_code[key])
-        elif len(kps_by_name.get(key, [])) == 1:
-            ids.append(kps_by_name[key][0])
-        else:
-            unknown.append(token if key not in kps_by_name else f"{token}（同名知识点有多个，请用编码）")
+            return kps_by_code[key]
+        found = kps_by_name.get(key, [])
+        if len(found) == 1:
+            return found[0]
+        return "ambiguous" if found else None
+
+    i = 0
+    while i < len(tokens):
+        for j in range(len(tokens), i, -1):
+            got = lookup("、".join(tokens[i:j]))
+            if got is not None:
+                break
+        if isinstance(got, int):
+            ids.append(got)
+            i = j
+            continue
+        unknown.append(f"{tokens[i]}（同名知识点有多个，请用编码）" if got == "ambiguous" else tokens[i])
+        i += 1
     return list(dict.fromkeys(ids)), unknown
 
 

@@ -45,7 +45,7 @@ def _header(ws: Any, headers: list[str], required: set[str], row: int = 1) -> No
         cell.font = Font(bold=True)
         cell.fill = REQUIRED_FILL if h in required else HEAD_FILL
         ws.column_dimensions[get_column_letter(c)].width = max(10, len(h) * 2 + 4)
-    ws.freeze_panes = ws.cell(row=row + 1, column=1)
+    ws.freeze_panes = f"A{row + 1}"  # a string: creating the cell would push appended rows down
 
 
 def _list_validation(ws: Any, column: int, options: list[str], *, first_row: int = 2, strict: bool = True,
@@ -206,7 +206,7 @@ def scores_template(assessment: Assessment, students: list[Any]) -> bytes:
         )
         dv.add(f"{letter}{first}:{letter}{last}")
         ws.add_data_validation(dv)
-    ws.freeze_panes = ws.cell(row=first, column=len(meta) + 1)
+    ws.freeze_panes = f"{get_column_letter(len(meta) + 1)}{first}"
     wb.move_sheet("成绩", offset=-1)
     return _save(wb)
 
