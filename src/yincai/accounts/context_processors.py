@@ -19,6 +19,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("学业预警", "insight:alerts", TEACHING_ROLES),
     ("培优辅差", "support:home", STAFF_ROLES),
     ("我的积分", "support:me", frozenset({Role.STUDENT})),
+    ("学习计划", "support:family_home", frozenset({Role.PARENT})),
     ("审计日志", "web:audit_log", frozenset({Role.ADMIN})),
     ("我的成长", "web:me", frozenset({Role.STUDENT})),
 ]

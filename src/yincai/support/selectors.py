@@ -29,6 +29,7 @@ from yincai.support.models import (
     PlanGoal,
     PointsEntry,
     Program,
+    ProgramEvent,
     Reward,
     SelfGoal,
     SupportPlan,
@@ -234,10 +235,17 @@ def week_view(user: Any, day: datetime.date, term: Term | None = None) -> dict[s
     )
     if me is not None:
         due = due.filter(Q(responsible=me) | Q(student__mentors__mentor=me, student__mentors__term=term)).distinct()
+    events = ProgramEvent.objects.filter(program__leader=me, date__range=(monday, sunday)).select_related("program") \
+        if me else ProgramEvent.objects.none()
+    actions = ActionItem.objects.filter(owner=me, done_at__isnull=True, due__lte=sunday).select_related("meeting") \
+        if me else ActionItem.objects.none()
+    for d in days:
+        d["events"] = [e for e in events if e.date == d["date"]]
     return {
         "monday": monday,
         "sunday": sunday,
         "days": days,
+        "actions": actions,
         "due": due.order_by("next_review"),
         "total_minutes": sum(s.minutes for s in sessions),
         "prev": monday - datetime.timedelta(days=7),

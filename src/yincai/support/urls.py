@@ -16,6 +16,7 @@ urlpatterns = [
     path("plans/<int:plan_id>/reviews/", views.review_add, name="review_add"),
     path("plans/<int:plan_id>/share/", views.plan_share, name="plan_share"),
     path("plans/<int:plan_id>/check/", views.goals_check, name="goals_check"),
+    path("family/", views.family_home, name="family_home"),
     path("family/<int:student_id>/", views.family, name="family"),
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/new/", views.session_new, name="session_new"),

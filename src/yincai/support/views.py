@@ -19,7 +19,7 @@ from yincai.accounts.roles import ALL_ROLES, STAFF_ROLES, TEACHING_ROLES, Role, 
 from yincai.curriculum.models import KnowledgePoint
 from yincai.oversight.services import audit_record, audit_sensitive_read
 from yincai.school.models import MentorAssignment, Staff, Student, Subject, Term
-from yincai.school.selectors import classes_visible_to, staff_of, students_visible_to
+from yincai.school.selectors import children_of, classes_visible_to, staff_of, students_visible_to
 from yincai.support import diagnosis
 from yincai.support import selectors as sel
 from yincai.support import services as svc
@@ -312,6 +312,13 @@ def goals_check(request: HttpRequest, plan_id: int) -> HttpResponse:
     if reached:
         messages.success(request, f"{len(reached)} 个目标达成，已自动奖励积分")
     return redirect(reverse("support:plan", args=[p.pk]))
+
+
+@role_required(Role.PARENT)
+def family_home(request: HttpRequest) -> HttpResponse:
+    """A parent's entry: links to each child's learning plan page."""
+    children = list(children_of(request.user).order_by("student_no"))
+    return render(request, "support/family_home.html", {"children": children})
 
 
 @role_required(Role.PARENT, Role.STUDENT)

@@ -101,3 +101,18 @@ def test_the_caseload_counts_mentees_plans_and_sessions(personas: Personas) -> N
     assert rows["hu"].active_plans >= 1
     own = mentor_caseload(personas.users["mei"], personas.term)
     assert [r.staff.name for r in own] == ["mei"]
+
+
+def test_the_week_view_also_lists_club_events_and_due_actions(personas: Personas) -> None:
+    hu = staff("hu")
+    program = svc.program_create(term=personas.term, leader=hu, name="智慧树")
+    svc.program_event_add(program=program, date=timezone.localdate(), title="数独挑战", outcome="", present=[])
+    svc.meeting_create(term=personas.term, author=hu, kind="biweekly", title="双周会", date=timezone.localdate(),
+                       actions=[svc.ActionSpec("整理错题本", hu, timezone.localdate())])
+    page = client_for(personas, "hu").get("/support/sessions/").content.decode()
+    assert "智慧树 · 数独挑战" in page and "整理错题本" in page
+
+
+def test_a_parent_finds_only_their_own_childs_plan_page(personas: Personas) -> None:
+    page = client_for(personas, "pa").get("/support/family/").content.decode()
+    assert f"/support/family/{personas.alice.pk}/" in page and f"/support/family/{personas.bob.pk}/" not in page
