@@ -82,7 +82,6 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(request, "imports/batch.html", {
         "batch": batch,
         "summary": batch.summary,
-        "changes": batch.changes.select_related("student")[:300] if batch.status == "committed" else None,
     })
 
 
