@@ -1,14 +1,17 @@
 """Support journey through the real server and chromium: a head teacher opens a student, builds a plan from
-the pre-filled template, sets a KP goal and assigns a mentor; the mentor logs a session and a review; a class
-is grouped with CP-SAT and the balance is shown; points are awarded and the student redeems a reward."""
+the pre-filled template, sets a KP goal and assigns a mentor; the mentor logs a session and a review; a score
+import moves the goal's progress; a class is grouped with CP-SAT and the balance is shown; points are awarded
+and the student redeems a reward."""
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import ARTIFACTS, login, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -18,6 +21,30 @@ MENTOR = "daoshi3"
 
 def _logout(page) -> None:
     page.context.clear_cookies()
+
+
+def _full_marks_for(template: bytes, student_no: str) -> Path:
+    """The downloaded score template with full marks for one student and every other row removed."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(template))
+    ws = wb["成绩"]
+    max_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "满分")
+    item_cols = [c for c in range(4, ws.max_column + 1) if isinstance(ws.cell(max_row, c).value, (int, float))]
+    found = False
+    for r in range(max_row + 1, ws.max_row + 1):
+        if str(ws.cell(r, 1).value or "") == student_no:
+            for c in item_cols:
+                ws.cell(r, c).value = ws.cell(max_row, c).value
+            found = True
+        else:
+            for c in range(1, ws.max_column + 1):
+                ws.cell(r, c).value = None
+    assert found, "模板中应有该学生"
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "support-import.xlsx"
+    wb.save(path)
+    return path
 
 
 def test_support_journey(page, server: str) -> None:
@@ -85,9 +112,29 @@ def test_support_journey(page, server: str) -> None:
     assert "两位数乘法竖式一对一讲解" in page.inner_text("main")
     screenshot(page, "support-mentor-week")
 
-    # --- the head teacher groups the class with CP-SAT and saves it
+    # --- a new score import (the real importer): the goal's progress fills in from the item scores
     _logout(page)
     login(page, server, HEAD)
+    page.goto(plan_url)
+    first_goal = page.locator("tr.goal").first
+    assert first_goal.locator("td.current").inner_text() != "100%"
+    assessment_id = first_goal.locator("span[data-assessment]").last.get_attribute("data-assessment")
+    sheet = page.request.get(f"{server}/imports/assessments/{assessment_id}/template.xlsx")
+    assert sheet.ok
+    path = _full_marks_for(sheet.body(), student_no)
+    page.goto(server + "/imports/")
+    page.select_option("#scores-assessment", assessment_id)
+    page.set_input_files("form:has(#scores-assessment) input[type=file]", str(path))
+    page.locator("form:has(#scores-assessment) button[type=submit]").click()
+    page.click("#confirm-import")
+    assert "导入完成" in page.inner_text("main")
+    page.goto(plan_url)
+    first_goal = page.locator("tr.goal").first
+    assert first_goal.locator("td.current").inner_text() == "100%"
+    assert "已达成" in first_goal.inner_text()
+    screenshot(page, "support-plan-after-import")
+
+    # --- the head teacher groups the class with CP-SAT and saves it
     page.goto(class_url + "grouping/")
     page.fill("input[name=n_groups]", "6")
     page.get_by_role("button", name="CP-SAT 优化分组").click()

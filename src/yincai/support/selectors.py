@@ -88,6 +88,7 @@ class RatePoint:
     date: str
     assessment: str
     rate: float
+    assessment_id: int = 0
 
 
 def kp_rate_series(student: Student, kp: KnowledgePoint, term: Term) -> list[RatePoint]:
@@ -101,7 +102,7 @@ def kp_rate_series(student: Student, kp: KnowledgePoint, term: Term) -> list[Rat
     )
     return [
         RatePoint(r["item__assessment__date"].isoformat(), r["item__assessment__name"],
-                  round(100 * float(r["earned"] or 0) / float(r["possible"]), 1))
+                  round(100 * float(r["earned"] or 0) / float(r["possible"]), 1), r["item__assessment_id"])
         for r in rows if r["possible"]
     ]
 
