@@ -6,7 +6,9 @@ student. Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
 import pytest
 
@@ -17,11 +19,29 @@ pytestmark = pytest.mark.e2e
 TIER_WORDS = re.compile("培优|学困|边缘|中等|特长生|分层")
 
 
+def _filled_template(content: bytes, tmp_path: Path) -> Path:
+    """Full marks for everyone but the third student, who gets 0 everywhere (a sharp drop → an alert)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    ws = wb["成绩"]
+    full = [c.value for c in ws[3]][3:]
+    for k, row in enumerate(ws.iter_rows(min_row=4)):
+        if not row[0].value:
+            continue
+        for cell, mark in zip(row[3:], full, strict=False):
+            if mark is not None:
+                cell.value = 0 if k == 2 else mark
+    path = tmp_path / "期中成绩.xlsx"
+    wb.save(path)
+    return path
+
+
 def _logout(page, server: str) -> None:
     page.context.clear_cookies()
 
 
-def test_head_teacher_diagnosis_journey(page, server: str) -> None:
+def test_head_teacher_diagnosis_journey(page, server: str, tmp_path: Path) -> None:
     # the school admin makes the warning rule sensitive (one indicator, one test) so this class gets alerts
     login(page, server, "admin")
     page.goto(server + "/insight/alert-rules/")
@@ -33,12 +53,25 @@ def test_head_teacher_diagnosis_journey(page, server: str) -> None:
     _logout(page, server)
 
     login(page, server, "t3chinese1")
+    # the head teacher imports the 期中 math scores of her class from the school's template
+    page.goto(server + "/imports/")
+    option = page.locator("#scores-assessment option", has_text="三年级数学期中测试").first
+    assessment_id = option.get_attribute("value")
+    template = page.request.get(f"{server}/imports/assessments/{assessment_id}/template.xlsx")
+    assert template.status == 200
+    path = _filled_template(template.body(), tmp_path)
+    page.select_option("#scores-assessment", assessment_id)
+    page.set_input_files("#scores input[type=file]", str(path))
+    page.click("#scores button:has-text('上传并预览')")
+    page.click("#confirm-import")
+    assert "导入完成" in page.inner_text(".messages")
+
+    # the import queued a recompute of the grade: the class portrait shows its progress, then its time
     page.click("text=诊断与分层")
     page.get_by_role("link", name="班级画像与薄弱点").first.click()
     assert "三年级(1)班 学情画像" in page.inner_text("h1")
-    page.click("text=重新诊断本年级")
-    # htmx swaps in the job panel and polls it: progress first, then the finished line
     page.wait_for_selector("#job-status")
+    screenshot(page, "diagnosis-job-progress")
     page.wait_for_selector("[data-job-done]", timeout=120_000)
     assert "最近一次诊断计算" in page.inner_text("#job-status")
     page.reload()

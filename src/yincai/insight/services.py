@@ -27,6 +27,7 @@ from yincai.curriculum.models import Ability, KnowledgePoint
 from yincai.engine.ability import RaschEAP
 from yincai.engine.alerts import detect_episodes, flag_indicators, score_drop
 from yincai.engine.cdm import DINA
+from yincai.engine.irt import GPCM
 from yincai.engine.itemstats import item_analysis, kp_score_rates
 from yincai.engine.rootcause import find_root_causes
 from yincai.engine.tiering import propose_tiers
@@ -53,6 +54,8 @@ STALE_AFTER = timedelta(minutes=30)
 INDICATORS = [("score_drop", "成绩较本人以往下滑(标准分)"), ("mastery_drop", "知识点掌握较以往下滑"), ("absence", "缺考")]
 MIN_STUDENTS_CDM = 5
 MAX_KPS_CDM = 14
+GPCM_MAX_POINTS = 10
+GPCM_MIN_STUDENTS = 30
 
 
 class InsightError(ValueError):
@@ -221,7 +224,18 @@ def _rasch(x: np.ndarray, papers: list[_Paper], level: float) -> tuple[np.ndarra
     takers = ~np.isnan(d).all(axis=1)
     if keep.sum() < 1 or takers.sum() < 3:
         return None
-    est = RaschEAP().fit(d[:, keep], trials=m[keep]).transform(d[:, keep], level=level)
+    xs, ms = x[:, cols][:, keep], m[keep]
+    seen = ~np.isnan(xs)
+    integral = bool((xs[seen] == np.round(xs[seen])).all()) and (ms == np.round(ms)).all()
+    varied = bool((np.nanmax(np.where(seen, xs, -1), axis=0) >= 1).all())
+    if integral and varied and ms.max() <= GPCM_MAX_POINTS and takers.sum() >= GPCM_MIN_STUDENTS:
+        try:  # item-level partial-credit papers: the GPCM of engine.irt (Muraki 1992)
+            gpcm = GPCM().fit(xs, max_scores=ms).eap(xs, level=level)
+            return gpcm.theta, gpcm.lower, gpcm.upper
+        except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:  # pragma: no cover - data-dependent
+            log.warning("GPCM failed, falling back to the quasi-binomial Rasch model: %s", exc)
+    # section totals (30–40 points) or small cohorts: quasi-binomial Rasch (engine.ability)
+    est = RaschEAP().fit(d[:, keep], trials=ms).transform(d[:, keep], level=level)
     return est.theta, est.lower, est.upper
 
 

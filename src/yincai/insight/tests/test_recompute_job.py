@@ -84,3 +84,18 @@ def test_the_cli_recomputes_every_grade(personas: Personas, capsys: pytest.Captu
 
     assert cmd_recompute(mock.Mock()) == 0
     assert "诊断计算完成：2/2 个年级" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_a_committed_score_import_queues_a_recompute_of_its_grade(personas: Personas, django_capture_on_commit_callbacks) -> None:
+    from yincai.imports.models import ImportBatch
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        batch = ImportBatch.objects.create(kind="scores", file_name="x.xlsx", file_sha256="0" * 64, content=b"",
+                                           assessment=personas.math_assessment, term=personas.term)
+        assert not RecomputeJob.objects.exists()  # a preview changes nothing
+        batch.status = "committed"
+        batch.save()
+    job = RecomputeJob.objects.get()
+    assert job.grade == personas.class31.grade and job.status == "queued"
+    assert len(callbacks) == 1
