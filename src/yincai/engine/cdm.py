@@ -255,13 +255,15 @@ class CognitiveDiagnosisModel:
         Dirichlet pseudo-count added to each pattern's expected count in the M-step of the
         saturated distribution (MAP smoothing for small classes; 0 = maximum likelihood).
     chunk_size : int, default 65536
-        Maximum rows per E-step block (also capped so a block holds at most 2^22 numbers).
+        Maximum rows per E-step block. Blocks are further capped at about 2^18 numbers
+        (``max(256, 2^18 / 2^K)`` rows) so that the block stays in cache between the matrix
+        product, the exponential and the reduction — measurably faster than large blocks.
     accelerate : bool, default True
         Extrapolate the EM map with SQUAREM (Varadhan & Roland 2008); False runs plain EM.
-    warmup_iter : int, default 50
-        Plain EM iterations before extrapolating. G-DINA and ACDM likelihoods have several local
-        maxima; early large extrapolations can land in a poorer one (seen on the frcsub data), so
-        acceleration starts once EM has settled in a basin.
+    warmup_iter : int or None, default None
+        Plain EM iterations before extrapolating; None means 0 for DINA/DINO and 50 for G-DINA
+        and ACDM, whose likelihoods have several local maxima: early large extrapolations can land
+        in a poorer one (seen on the frcsub data), so acceleration starts once EM has settled.
     """
 
     rule: ClassVar[Rule] = "GDINA"
@@ -277,7 +279,7 @@ class CognitiveDiagnosisModel:
         class_prior: float = 0.0,
         chunk_size: int = 65536,
         accelerate: bool = True,
-        warmup_iter: int = 50,
+        warmup_iter: int | None = None,
     ) -> None:
         self.attribute_dist = attribute_dist
         self.threshold = threshold
@@ -399,6 +401,7 @@ class CognitiveDiagnosisModel:
         prev = -np.inf
         step_max = 1.0
         final: tuple[FloatArray, _EStats] | None = None
+        warmup = self.warmup_iter if self.warmup_iter is not None else (0 if self.rule in ("DINA", "DINO") else 50)
         while n_evals < self.max_iter:
             theta1, ll0, st0 = em_map(theta)
             n_evals += 1
@@ -407,7 +410,7 @@ class CognitiveDiagnosisModel:
                 converged = True
                 break
             prev = ll0
-            if not self.accelerate or n_evals < self.warmup_iter or n_evals + 2 > self.max_iter:
+            if not self.accelerate or n_evals < warmup or n_evals + 2 > self.max_iter:
                 theta = theta1
                 continue
             theta2, ll1, st1 = em_map(theta1)
@@ -570,7 +573,7 @@ class CognitiveDiagnosisModel:
         sums = np.zeros((n_classes, aug.shape[1]))
         loglik = 0.0
         n_rows = aug.shape[0]
-        step = max(1, min(self.chunk_size, (1 << 22) // n_classes))
+        step = max(1, min(self.chunk_size, max(256, (1 << 18) // n_classes)))
         for start in range(0, n_rows, step):  # row blocks bound memory; vectorised within a block
             stop = min(n_rows, start + step)
             block = aug[start:stop]
@@ -662,9 +665,21 @@ class CognitiveDiagnosisModel:
         x = self._checked_input(X, max_scores)
         return self._posterior(x, self.item_probs_, self.class_probs_)
 
+    def _blocks(self, x: FloatArray) -> range:
+        return range(0, x.shape[0], max(1, min(self.chunk_size, max(256, (1 << 18) // self.patterns_.shape[0]))))
+
     def predict_proba(self, X: ArrayLike, *, max_scores: ArrayLike | None = None) -> FloatArray:
-        """Posterior marginal mastery probability per KP, shape (n_students, n_kps)."""
-        return self.posterior_patterns(X, max_scores=max_scores) @ self.patterns_.astype(np.float64)
+        """Posterior marginal mastery probability per KP, shape (n_students, n_kps).
+
+        Computed in row blocks, so memory stays bounded for any number of students.
+        """
+        x = self._checked_input(X, max_scores)
+        pats = self.patterns_.astype(np.float64)
+        out = np.empty((x.shape[0], self.n_kps_))
+        step = self._blocks(x).step
+        for start in self._blocks(x):
+            out[start : start + step] = self._posterior(x[start : start + step], self.item_probs_, self.class_probs_) @ pats
+        return out
 
     def predict(
         self, X: ArrayLike, *, max_scores: ArrayLike | None = None, method: Literal["marginal", "map"] = "marginal"
@@ -675,12 +690,17 @@ class CognitiveDiagnosisModel:
         expected number of correctly classified KPs); ``"map"`` returns the most probable pattern
         (maximises the chance of the whole pattern being right).
         """
-        post = self.posterior_patterns(X, max_scores=max_scores)
-        if method == "map":
-            return self.patterns_[post.argmax(axis=1)]
-        if method != "marginal":
+        if method == "marginal":
+            return (self.predict_proba(X, max_scores=max_scores) >= 0.5).astype(np.int64)
+        if method != "map":
             raise ValueError(f"method must be 'marginal' or 'map', got {method!r}")
-        return (post @ self.patterns_ >= 0.5).astype(np.int64)
+        x = self._checked_input(X, max_scores)
+        out = np.empty((x.shape[0], self.n_kps_), dtype=np.int64)
+        step = self._blocks(x).step
+        for start in self._blocks(x):
+            post = self._posterior(x[start : start + step], self.item_probs_, self.class_probs_)
+            out[start : start + step] = self.patterns_[post.argmax(axis=1)]
+        return out
 
     def score(self, X: ArrayLike, *, max_scores: ArrayLike | None = None) -> float:
         """Mean marginal log-likelihood per student (higher is better)."""

@@ -338,9 +338,10 @@ class IRTModel:
             weights = np.vstack([log_pos - log_p0[item_of_col], log_prior + log_p0.sum(axis=0)])
         sums = np.zeros((self.nodes_.size, aug.shape[1]))
         loglik = 0.0
-        for start in range(0, aug.shape[0], self.chunk_size):  # row blocks; vectorised within
-            block = aug[start : start + self.chunk_size]
-            w = counts[start : start + self.chunk_size]
+        step = max(1, min(self.chunk_size, max(256, (1 << 18) // self.nodes_.size)))
+        for start in range(0, aug.shape[0], step):  # cache-sized row blocks; vectorised within
+            block = aug[start : start + step]
+            w = counts[start : start + step]
             post = block @ weights
             mx = post.max(axis=1)
             post -= mx[:, None]
