@@ -29,6 +29,9 @@ from yincai.insight.services import (
 from yincai.school.models import Grade, Staff, Subject, Term
 from yincai.school.selectors import (
     classes_visible_to,
+    family_profile_for,
+    may_read_family,
+    psych_notes_for,
     students_visible_to,
     subjects_for_class,
     subjects_visible_for,
@@ -76,6 +79,9 @@ def _portrait_context(request: HttpRequest, student_id: int) -> dict[str, Any]:
         "radar": {sp.subject.name: sp.abilities for sp in portraits if sp.abilities},
         "job": sel.last_finished_job(term, klass.grade) if klass else None,
         "tier_choices": TIER_CHOICES[:4], "may_decide": bool(roles_of(request.user) & set(TIER_ROLES)),
+        "may_read_family": may_read_family(request.user, student),
+        "family": family_profile_for(request.user, student),  # audited when read
+        "psych_notes": psych_notes_for(request.user, student),  # audited when read
     }
 
 

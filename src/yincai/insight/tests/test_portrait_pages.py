@@ -67,3 +67,15 @@ def test_class_and_grade_portraits_show_distribution_heatmap_and_tier_counts(per
     grade = client_for(personas, Role.GRADE_LEAD).get(
         reverse("insight:grade_portrait", kwargs={"grade_id": personas.class31.grade_id})).content.decode()
     assert "三年级 学情画像" in grade and "3 名学生" in grade
+
+
+@pytest.mark.django_db
+def test_family_and_psychology_sections_follow_the_relationship_and_are_audited(personas: Personas) -> None:
+    url = reverse("insight:portrait", kwargs={"student_id": personas.alice.pk})
+    counsellor = client_for(personas, Role.COUNSELOR).get(url).content.decode()
+    assert "测试用家庭情况" in counsellor and "测试用心理记录" in counsellor
+    assert AuditLog.objects.filter(action="read_sensitive", model="心理辅导记录", student_id=personas.alice.pk).exists()
+    teacher = client_for(personas, Role.SUBJECT_TEACHER).get(url).content.decode()
+    assert "测试用家庭情况" not in teacher and "测试用心理记录" not in teacher
+    head = client_for(personas, Role.HEAD_TEACHER).get(url).content.decode()
+    assert "测试用家庭情况" in head and "测试用心理记录" not in head
