@@ -43,10 +43,16 @@ def ensure_env(name: str, requirements: list[list[str]]) -> Path:
     return python
 
 
+#: Both sides of every comparison run with the same BLAS/OpenMP thread count. One thread is the
+#: default: on this 2-core machine, shared with other work, a second BLAS thread made our matrix
+#: products about 2x slower, and a school's small server is in the same situation.
+THREADS = os.environ.get("BENCH_THREADS", "1")
+
+
 def run_child(python: Path, body: str, arrays: dict[str, np.ndarray], timeout: float = 3600.0) -> dict[str, Any]:
     """Run ``body`` under ``python`` with ``arrays`` available as ``data[...]``; return its JSON result.
 
-    ``body`` must set a dict ``result``; ``seconds`` and ``peak_rss_mb`` keys are expected.
+    ``body`` must set a dict ``result`` with a ``seconds`` key; ``peak_rss_mb`` is added.
     """
     with tempfile.TemporaryDirectory() as tmp:
         npz = Path(tmp) / "in.npz"
@@ -62,6 +68,8 @@ def run_child(python: Path, body: str, arrays: dict[str, np.ndarray], timeout: f
         )
         env = dict(os.environ)
         env["PYTHONPATH"] = str(ROOT / "src")
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = THREADS
         proc = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=timeout, env=env)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])

@@ -2,8 +2,9 @@
 
 Data: DINA responses, K = 8 KPs, 20 items (identity block + each KP in >= 3 items), slip and
 guess ~ U(.05, .25), attribute profiles correlated (thresholded equicorrelated normals, rho .5),
-no missing responses. Both sides get the same matrix and run in their own fresh process; only
-the estimation call is timed; peak RSS is the process's maximum resident set size.
+no missing responses. Both sides get the same matrix and run in their own fresh process with the
+same BLAS thread count (``BENCH_THREADS``, default 1); only the estimation call is timed; peak
+RSS is the process's maximum resident set size (interpreter, imports and data included).
 
 - yincai: ``DINA()`` defaults: saturated attribute distribution (2^8 - 1 free class
   probabilities), MML-EM with SQUAREM, stop at |change in log-likelihood| < 1e-6.
@@ -25,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _peer import OURS, ensure_env, rmse, run_child
+from _peer import OURS, THREADS, ensure_env, rmse, run_child
 
 from yincai.engine.simulate import simulate_dina
 
@@ -90,7 +91,7 @@ def main() -> None:
     q, slip, guess = design()
     n_peer = 2000 if quick else 20000
     header = f"{'students':>9s}  {'side':8s} {'seconds':>9s} {'peak MB':>9s} {'slip RMSE':>9s} {'guess RMSE':>10s} {'attr acc':>9s}"
-    print(f"DINA, K={K} KPs, {J} items — yincai.engine.cdm.DINA vs EduCDM EMDINA")
+    print(f"DINA, K={K} KPs, {J} items — yincai.engine.cdm.DINA vs EduCDM EMDINA (BLAS threads: {THREADS})")
     print(header)
     arrays = data(n_peer, seed=1)
     ours = run_child(OURS, OURS_BODY, arrays)

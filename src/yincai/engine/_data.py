@@ -90,17 +90,22 @@ def compress_responses(X: FloatArray, max_category: int) -> CompressedResponses:
     with :func:`numpy.unique`; wider rows (where repeats are rare) are kept as they are.
     """
     seen = ~np.isnan(X)
-    codes = np.where(seen, X, max_category + 1).astype(np.int64)
-    n, j = codes.shape
+    n, j = X.shape
     bits = int(max_category + 1).bit_length()
     if j * bits <= 62:
-        shifts = (np.arange(j, dtype=np.int64) * bits)[None, :]
-        keys = (codes << shifts).sum(axis=1)
+        keys = np.zeros(n, dtype=np.int64)
+        for col in range(j):  # loop over items; builds one packed int64 key per row
+            code = np.where(seen[:, col], X[:, col], max_category + 1).astype(np.int64)
+            keys |= code << (col * bits)
         _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
     else:  # too wide to pack: duplicates are rare, so keep every row (weight 1)
-        first = np.arange(n)
-        inverse = np.arange(n)
-        counts = np.ones(n, dtype=np.int64)
+        return CompressedResponses(
+            values=np.where(seen, X, 0.0),
+            observed=seen.astype(np.float64),
+            counts=np.ones(n),
+            inverse=np.arange(n, dtype=np.int64),
+            any_missing=bool((~seen).any()),
+        )
     uniq_seen = seen[first]
     values = np.where(uniq_seen, X[first], 0.0)
     return CompressedResponses(

@@ -273,15 +273,18 @@ class IRTModel:
     def _augment(self, values: FloatArray, observed: FloatArray, any_missing: bool) -> FloatArray:
         """``[Y | M | 1]``: indicators of scores ``k >= 1`` per item, observed mask, ones."""
         n = values.shape[0]
-        y = np.zeros((n, self._n_cols))
-        score = values.astype(np.int64)
+        n_items = self._m.size
+        width = self._n_cols + (n_items if any_missing else 0) + 1
+        aug = np.zeros((n, width))
         for j in np.flatnonzero(self._m > 1):  # polytomous items: one column per score 1..m_j
             for k in range(1, int(self._m[j]) + 1):
-                y[:, self._offsets[j] + k - 1] = score[:, j] == k
+                aug[:, self._offsets[j] + k - 1] = values[:, j] == k
         binary = np.flatnonzero(self._m == 1)
-        y[:, self._offsets[binary]] = values[:, binary]
-        parts = [y, observed] if any_missing else [y]
-        return np.hstack([*parts, np.ones((n, 1))])
+        aug[:, self._offsets[binary]] = values[:, binary]
+        if any_missing:
+            aug[:, self._n_cols : self._n_cols + n_items] = observed
+        aug[:, -1] = 1.0
+        return aug
 
     def _initial_vector(self, x: FloatArray, m: IntArray) -> FloatArray:
         """Slopes 1 and intercepts from the observed score distribution (logit of proportions)."""
