@@ -26,7 +26,7 @@ from yincai.insight.models import (
 )
 from yincai.oversight.services import audit_record, audit_sensitive_read
 from yincai.school.models import Grade, SchoolClass, StaffRole, Student, Subject, Term
-from yincai.school.selectors import classes_visible_to, students_visible_to
+from yincai.school.selectors import classes_visible_to
 
 BROAD_ROLES = frozenset({Role.ADMIN, Role.COUNSELOR, Role.GRADE_LEAD, Role.HEAD_TEACHER})
 TIER_READERS = frozenset({Role.ADMIN, Role.GRADE_LEAD, Role.HEAD_TEACHER, Role.SUBJECT_TEACHER, Role.MENTOR,
@@ -169,16 +169,6 @@ def student_portrait(user: Any, student: Student, subjects: QuerySet[Subject], t
     return result
 
 
-def own_progress(student: Student, term: Term) -> list[dict[str, Any]]:
-    """What a student or parent sees: KPs mastered vs not yet, against the student's own past — no tiers, no peers."""
-    rows = []
-    for m in (KPMastery.objects.filter(student=student, term=term, method="cdm")
-              .select_related("knowledge_point", "assessment").order_by("assessment__date")):
-        rows.append({"kp": m.knowledge_point.name, "assessment": m.assessment.name if m.assessment else "",
-                     "mastered": m.prob >= 0.5})
-    return rows
-
-
 # ------------------------------------------------------------------------------------------------ class / grade
 
 
@@ -213,7 +203,7 @@ def group_portrait(user: Any, *, term: Term, subject: Subject | None, klass: Sch
     if klass is not None:
         assessments = [a for a in assessments if a.school_class_id in (None, klass.pk)]
     latest = assessments[-1] if assessments else None
-    weak_counts = Counter()
+    weak_counts: Counter[int] = Counter()
     root_counts: dict[int, Counter[int]] = defaultdict(Counter)
     kp_names: dict[int, str] = {}
     for w in WeakKP.objects.filter(student_id__in=ids, term=term, subject=subject).select_related("knowledge_point", "root"):
@@ -280,7 +270,7 @@ def current_tiers(student_ids: list[int], term: Term, subject: Subject, round: s
             d, p = decs.get(sid), props.get(sid)
             result[sid] = {
                 "round": rnd, "proposal": p, "decision": d,
-                "tier": d.tier if d else p.tier, "talent": d.talent if d else bool(p and p.talent),
+                "tier": d.tier if d else (p.tier if p else "insufficient"), "talent": d.talent if d else bool(p and p.talent),
                 "confirmed": d is not None,
             }
     return result
@@ -382,6 +372,3 @@ def alerts_visible_to(user: Any, term: Term | None = None) -> QuerySet[Alert]:
         cond |= Q(student__enrolments__term=term, student__enrolments__school_class_id=class_id, subject_id=subject_id)
     return base.filter(cond).distinct()
 
-
-def students_with_alerts_visible(user: Any) -> QuerySet[Student]:
-    return students_visible_to(user)

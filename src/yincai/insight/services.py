@@ -301,22 +301,19 @@ def _analyse_subject(
                     cdm = model.mastery(xt, max_scores=p.max_scores[tagged], n_draws=20, level=0.9, seed=pi)
                 except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:  # pragma: no cover - data-dependent
                     log.warning("DINA failed on %s: %s", p.assessment, exc)
+        # without a model (too few students or KPs) the KP score rates reach the page through the tracker
         for kk, k in enumerate(p.kp_ids):
             for ti, r in enumerate(takers):
-                rate = rates[r, kk]
-                if cdm is not None:
-                    prob, lo, hi = float(cdm.prob[ti, kk]), float(cdm.lower[ti, kk]), float(cdm.upper[ti, kk])
-                elif not np.isnan(rate):
-                    continue  # no model: the score rate is shown through the tracker's estimate instead
-                else:
-                    continue
+                if cdm is None:
+                    break
                 out.mastery.append(KPMastery(
                     student_id=students[r], knowledge_point_id=k, term_id=p.assessment.term_id,
-                    assessment=p.assessment, method="cdm", prob=prob, lower=lo, upper=hi,
-                    score_rate=_f(rate), n_items=int(n_items_kp[r, kk]), job=job))
+                    assessment=p.assessment, method="cdm", prob=float(cdm.prob[ti, kk]),
+                    lower=float(cdm.lower[ti, kk]), upper=float(cdm.upper[ti, kk]),
+                    score_rate=_f(rates[r, kk]), n_items=int(n_items_kp[r, kk]), job=job))
         if cdm is not None:
             cols_k = [kp_index[k] for k in p.kp_ids]
-            latest_prob[np.ix_(takers, cols_k)] = cdm.prob
+            latest_prob[np.ix_(takers, np.array(cols_k, dtype=np.int64))] = cdm.prob
             latest_in_term[cols_k] |= p.assessment.term_id == term.pk
             paper_mastery[takers, pi] = cdm.prob.mean(axis=1)
 
@@ -394,21 +391,22 @@ def _analyse_subject(
         rounds = [("initial", current)]
     saved_rule = rule if rule.pk else None
     for round_code, subset in rounds:
-        est = overall if subset is current else _rasch(x, subset, rule.level)
-        if est is None:
+        ability = overall if subset is current else _rasch(x, subset, rule.level)
+        if ability is None:
             continue
-        theta, lo, hi = est
+        theta, lo, hi = ability
         if (~np.isnan(theta)).sum() < 3:
             continue
         tiers = propose_tiers(theta, lo, hi, struggling_share=rule.struggling_share, advanced_share=rule.advanced_share,
                               dimension_scores=_dimension_scores(x, subset, dims), talent_share=rule.talent_share)
         basis = "、".join(p.assessment.name for p in subset)[:300]
-        for r in range(n):
-            talent = [dim_labels[dims[d]] for d in np.flatnonzero(tiers.talent[r])] if tiers.talent.size else []
+        for si in range(n):
+            talent = [dim_labels[dims[d]] for d in np.flatnonzero(tiers.talent[si])] if tiers.talent.size else []
             out.proposals.append(TierProposal(
-                job=job, student_id=students[r], term=term, subject=subject, round=round_code, tier=str(tiers.tier[r]),
-                point_tier=str(tiers.point_tier[r]), talent=talent, estimate=_f(theta[r]), lower=_f(lo[r]),
-                upper=_f(hi[r]), percentile=_f(tiers.percentile[r]), low_cut=float(tiers.low_cut),
+                job=job, student_id=students[si], term=term, subject=subject, round=round_code,
+                tier=str(tiers.tier[si]), point_tier=str(tiers.point_tier[si]), talent=talent,
+                estimate=_f(theta[si]), lower=_f(lo[si]), upper=_f(hi[si]), percentile=_f(tiers.percentile[si]),
+                low_cut=float(tiers.low_cut),
                 high_cut=float(tiers.high_cut), basis=basis, rule=saved_rule))
 
     # early warning over all papers in time order
