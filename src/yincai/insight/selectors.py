@@ -119,6 +119,7 @@ class SubjectPortrait:
     kps: list[KPRow] = field(default_factory=list)
     weak: list[WeakKP] = field(default_factory=list)
     tier: dict[str, Any] | None = None
+    tier_history: list[TierDecision] = field(default_factory=list)
 
 
 def tier_state(student: Student, term: Term, subject: Subject) -> dict[str, Any]:
@@ -131,6 +132,12 @@ def tier_state(student: Student, term: Term, subject: Subject) -> dict[str, Any]
         if p or d:
             state[round_code] = {"proposal": p, "decision": d}
     return state
+
+
+def tier_history(student: Student, term: Term, subject: Subject) -> list[TierDecision]:
+    """Every confirmation and override of the term, newest first (who, when, why)."""
+    return list(TierDecision.objects.filter(student=student, term=term, subject=subject)
+                .select_related("decided_by", "proposal").order_by("-decided_at", "-id"))
 
 
 def student_portrait(user: Any, student: Student, subjects: QuerySet[Subject], term: Term) -> list[SubjectPortrait]:
@@ -162,6 +169,7 @@ def student_portrait(user: Any, student: Student, subjects: QuerySet[Subject], t
             state = tier_state(student, term, subject)
             if state:
                 sp.tier = state
+                sp.tier_history = tier_history(student, term, subject)
         if sp.abilities or sp.kps or sp.overall or sp.tier:
             result.append(sp)
     if show_tiers and any(sp.tier for sp in result):

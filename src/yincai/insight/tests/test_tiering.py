@@ -109,3 +109,17 @@ def test_the_school_rule_is_validated_and_kept_as_history(personas: Personas) ->
     assert TierRule.objects.filter(school=personas.school).count() == 2
     recompute_grade3(personas)
     assert TierProposal.objects.filter(student=personas.alice).first().rule == rule  # grade rule beats school-wide
+
+
+@pytest.mark.django_db
+def test_the_portrait_lists_the_history_of_decisions(personas: Personas) -> None:
+    recompute_grade3(personas)
+    proposal = TierProposal.objects.get(student=personas.alice, round="initial")
+    other = "advanced" if proposal.tier != "advanced" else "core"
+    user = personas.user(Role.HEAD_TEACHER)
+    for tier, reason in ((other, "家访后调整"), (proposal.tier, "")):
+        tier_decide(student=personas.alice, term=personas.term, subject=proposal.subject, round="initial", tier=tier,
+                    talent=bool(proposal.talent), reason=reason, user=user)
+    page = client_for(personas, Role.HEAD_TEACHER).get(
+        reverse("insight:portrait", kwargs={"student_id": personas.alice.pk})).content.decode()
+    assert "分层确认历史（2 条）" in page and "家访后调整" in page and "改动建议" in page
