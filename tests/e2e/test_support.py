@@ -142,10 +142,20 @@ def test_support_journey(page, server: str) -> None:
     cp_range = float(page.inner_text("#balance .cp-mean-range"))
     snake_range = float(page.inner_text("#balance .snake-mean-range"))
     assert cp_range <= snake_range
+    chip = page.locator('#board .bcol[data-group="1"] .chip').first
+    moved = chip.get_attribute("data-student")
+    chip.scroll_into_view_if_needed()
+    box, target = chip.bounding_box(), page.locator('#board .bcol[data-group="2"]').bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2, steps=8)
+    page.mouse.up()
+    assert page.input_value(f"input.gno[data-student='{moved}']") == "2"
     screenshot(page, "support-grouping")
     page.get_by_role("button", name="保存分组").click()
     assert "分组方案已保存" in page.inner_text("main")
     assert page.locator("#current .group").count() == 6
+    assert "教师调整" in page.locator("table").last.inner_text()
 
     # --- points and a reward
     page.goto(server + "/support/rewards/")

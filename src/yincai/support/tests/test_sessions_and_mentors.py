@@ -116,3 +116,20 @@ def test_the_week_view_also_lists_club_events_and_due_actions(personas: Personas
 def test_a_parent_finds_only_their_own_childs_plan_page(personas: Personas) -> None:
     page = client_for(personas, "pa").get("/support/family/").content.decode()
     assert f"/support/family/{personas.alice.pk}/" in page and f"/support/family/{personas.bob.pk}/" not in page
+
+
+@pytest.mark.parametrize(("user", "url"), [
+    ("hu", "/support/"), ("hu", "/support/sessions/"), ("hu", "/support/caseload/"), ("hu", "/support/meetings/"),
+    ("hu", "/support/programs/"), ("hu", "/support/rewards/"), ("alice", "/support/me/"), ("pa", "/support/family/"),
+    ("hu", "/support/classes/{class31}/"), ("hu", "/support/classes/{class31}/grouping/"),
+    ("hu", "/support/classes/{class31}/pairs/"), ("hu", "/support/classes/{class31}/points/"),
+    ("hu", "/support/classes/{class31}/observe/"), ("hu", "/support/classes/{class31}/honor/"),
+    ("hu", "/support/students/{alice}/"), ("hu", "/support/students/{alice}/plans/new/"),
+])
+def test_every_page_renders_with_a_plain_chinese_title(personas: Personas, user: str, url: str) -> None:
+    import re
+
+    page = client_for(personas, user).get(url.format(class31=personas.class31.pk, alice=personas.alice.pk))
+    assert page.status_code == 200
+    title = re.search(r"<title>(.*?)</title>", page.content.decode(), re.S)
+    assert title and "<" not in title.group(1) and "因材" in title.group(1)
