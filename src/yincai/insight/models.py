@@ -236,6 +236,7 @@ class AlertRule(models.Model):
     score_drop = models.FloatField("成绩下滑阈值(标准分)", default=-0.8)
     mastery_drop = models.FloatField("知识点掌握下滑阈值", default=-0.2)
     absences = models.PositiveSmallIntegerField("缺考阈值(次)", default=1)
+    observation = models.FloatField("课堂观察均分阈值(1–5，专注/作业习惯)", default=2.0)
     k = models.PositiveSmallIntegerField("至少满足指标数k", default=2)
     n = models.PositiveSmallIntegerField("连续测评次数n", default=2)
     created_by = models.ForeignKey(
@@ -247,7 +248,7 @@ class AlertRule(models.Model):
         verbose_name = verbose_name_plural = "预警规则"
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(k__gte=1, k__lte=3, n__gte=1), name="alertrule_valid_kn"),
+            models.CheckConstraint(condition=models.Q(k__gte=1, k__lte=5, n__gte=1), name="alertrule_valid_kn"),
         ]
 
     def __str__(self) -> str:

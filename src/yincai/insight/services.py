@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
+from django.apps import apps
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
@@ -51,7 +52,9 @@ from yincai.school.models import Grade, School, Staff, Student, Subject, Term
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=30)
-INDICATORS = [("score_drop", "成绩较本人以往下滑(标准分)"), ("mastery_drop", "知识点掌握较以往下滑"), ("absence", "缺考")]
+INDICATORS = [("score_drop", "成绩较本人以往下滑(标准分)"), ("mastery_drop", "知识点掌握较以往下滑"), ("absence", "缺考"),
+              ("focus", "课堂专注(观察均分)"), ("homework", "作业习惯(观察均分)")]
+OBSERVATION_WINDOW_DAYS = 30  # observations before the first paper count towards it within this window
 MIN_STUDENTS_CDM = 5
 MAX_KPS_CDM = 14
 GPCM_MAX_POINTS = 10
@@ -102,7 +105,7 @@ def tier_rule_set(
 
 
 def alert_rule_set(*, school: School, score_drop: float, mastery_drop: float, absences: int, k: int, n: int,
-                   user: Any) -> AlertRule:
+                   user: Any, observation: float = 2.0) -> AlertRule:
     if not 1 <= k <= len(INDICATORS):
         raise InsightError(f"k 须在 1～{len(INDICATORS)} 之间")
     if not 1 <= n <= 6:
@@ -111,9 +114,11 @@ def alert_rule_set(*, school: School, score_drop: float, mastery_drop: float, ab
         raise InsightError("下滑阈值须为负数（低于本人以往水平多少）")
     if absences < 1:
         raise InsightError("缺考阈值至少为 1 次")
+    if not 1 <= observation <= 5:
+        raise InsightError("观察均分阈值须在 1～5 之间")
     with transaction.atomic():
         return AlertRule.objects.create(school=school, score_drop=score_drop, mastery_drop=mastery_drop,
-                                        absences=absences, k=k, n=n,
+                                        absences=absences, observation=observation, k=k, n=n,
                                         created_by=user if getattr(user, "is_authenticated", False) else None)
 
 
@@ -430,8 +435,10 @@ def _alerts(*, term: Term, subject: Subject, students: list[int], x: np.ndarray,
     with np.errstate(invalid="ignore"):
         mu, sd = np.nanmean(rate, axis=0), np.nanstd(rate, axis=0)
         z = (rate - mu) / np.where(sd > 0, sd, np.nan)
-    values = np.stack([score_drop(z), score_drop(paper_mastery), miss], axis=2)
-    flags = flag_indicators(values, [rule.score_drop, rule.mastery_drop, float(rule.absences)], ["below", "below", "above"])
+    focus, homework = _observations(students, papers)
+    values = np.stack([score_drop(z), score_drop(paper_mastery), miss, focus, homework], axis=2)
+    thresholds = [rule.score_drop, rule.mastery_drop, float(rule.absences), rule.observation, rule.observation]
+    flags = flag_indicators(values, thresholds, ["below", "below", "above", "below", "below"])
     for ep in detect_episodes(flags, k=rule.k, n=rule.n):
         fired = papers[ep.fired].assessment
         if fired.term_id != term.pk:
@@ -443,13 +450,35 @@ def _alerts(*, term: Term, subject: Subject, students: list[int], x: np.ndarray,
                 "assessment": a.name, "date": a.date.isoformat(),
                 "indicators": [
                     {"name": INDICATORS[i][1], "value": None if np.isnan(values[ep.student, t, i]) else round(float(values[ep.student, t, i]), 2),
-                     "threshold": [rule.score_drop, rule.mastery_drop, rule.absences][i], "flagged": bool(flags[ep.student, t, i])}
+                     "threshold": thresholds[i], "flagged": bool(flags[ep.student, t, i])}
                     for i in range(len(INDICATORS))
                 ],
             })
         out.alerts.append({"rule": rule, "student_id": students[ep.student], "subject": subject,
                            "episode_start": papers[ep.start].assessment, "last_assessment": papers[ep.end].assessment,
                            "evidence": evidence})
+
+
+def _observations(students: list[int], papers: list[_Paper]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean 专注 and 作业习惯 observation (1–5) per student in each paper's period (after the previous paper,
+    up to this one); nan where the student was not observed. Empty when the support app is not installed."""
+    n, n_p = len(students), len(papers)
+    focus_sum, hw_sum, count = np.zeros((n, n_p)), np.zeros((n, n_p)), np.zeros((n, n_p))
+    if papers and apps.is_installed("yincai.support"):
+        from yincai.support.models import Observation
+
+        dates = np.array([p.assessment.date.toordinal() for p in papers])
+        row_of = {sid: r for r, sid in enumerate(students)}
+        start = papers[0].assessment.date - timedelta(days=OBSERVATION_WINDOW_DAYS)
+        for sid, day, focus, homework in Observation.objects.filter(
+                student_id__in=students, date__gte=start, date__lte=papers[-1].assessment.date).values_list(
+                "student_id", "date", "focus", "homework"):
+            t = int(np.searchsorted(dates, day.toordinal(), side="left"))  # previous paper < day <= this paper
+            focus_sum[row_of[sid], t] += focus
+            hw_sum[row_of[sid], t] += homework
+            count[row_of[sid], t] += 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, focus_sum / count, np.nan), np.where(count > 0, hw_sum / count, np.nan)
 
 
 def _write(*, term: Term, students: list[int], out: _Results, job: RecomputeJob | None) -> None:

@@ -276,7 +276,8 @@ def alert_rules(request: HttpRequest) -> HttpResponse:
         try:
             alert_rule_set(school=term.school, score_drop=float(request.POST["score_drop"]),
                            mastery_drop=float(request.POST["mastery_drop"]), absences=int(request.POST["absences"]),
-                           k=int(request.POST["k"]), n=int(request.POST["n"]), user=request.user)
+                           k=int(request.POST["k"]), n=int(request.POST["n"]), user=request.user,
+                           observation=float(request.POST.get("observation", "2")))
             messages.success(request, "预警规则已保存，下次诊断计算时生效")
             return redirect("insight:alert_rules")
         except InsightError as exc:

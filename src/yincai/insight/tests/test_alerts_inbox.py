@@ -77,3 +77,25 @@ def test_the_rule_form_validates_in_chinese(personas: Personas) -> None:
                                                        "k": "2", "n": "2"})
     assert "下滑阈值须为负数" in bad.content.decode()
     assert np.isclose(alert_rule_for(school=personas.school).score_drop, -0.8)
+
+
+@pytest.mark.django_db
+def test_classroom_observations_are_indicators_of_their_period(personas: Personas) -> None:
+    import datetime
+
+    from yincai.insight.services import alert_rule_set
+    from yincai.insight.tests.helpers import recompute_grade3
+    from yincai.support.models import Observation
+
+    observer = Staff.objects.get(user=personas.user(Role.HEAD_TEACHER))
+    day = personas.math_assessment.date - datetime.timedelta(days=2)
+    for student, level in ((personas.alice, 1), (personas.amy, 4)):
+        Observation.objects.create(student=student, observer=observer, date=day, hand_raising=3, speech=3,
+                                   collaboration=3, focus=level, homework=level)
+    alert_rule_set(school=personas.school, score_drop=-0.8, mastery_drop=-0.2, absences=1, observation=2.0,
+                   k=2, n=1, user=None)
+    recompute_grade3(personas)
+    alert = Alert.objects.get(student=personas.alice)
+    flagged = [i["name"] for i in alert.evidence[0]["indicators"] if i["flagged"]]
+    assert flagged == ["课堂专注(观察均分)", "作业习惯(观察均分)"]
+    assert not Alert.objects.filter(student=personas.amy).exists()
