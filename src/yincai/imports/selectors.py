@@ -159,3 +159,21 @@ def roster_table(user: Any, school_class: SchoolClass) -> Table:
                     "、".join(g.guardian.phone for g in gl)]
         table.rows.append(row)
     return table
+
+
+def batch_tables(batch: ImportBatch) -> list[Table]:
+    """What the batch page shows: problems (or changes when there are none) and warnings, as tables."""
+    tables = []
+    if batch.problems:
+        tables.append(Table("问题", ["工作表", "行", "列", "说明"],
+                            [[p.get("sheet", ""), p.get("row") or "", p.get("col", ""), p.get("message", "")]
+                             for p in batch.problems]))
+    changes = batch.summary.get("changes", [])
+    if changes:
+        labels = {"student": "学生", "item": "题目/对象", "field": "字段", "old": "原值", "new": "新值"}
+        keys = list(changes[0].keys())
+        tables.append(Table("修改明细", [labels.get(k, k) for k in keys], [[c.get(k, "") for k in keys] for c in changes]))
+    tables.append(Table("提醒", ["工作表", "行", "列", "说明"],
+                        [[w.get("sheet", ""), w.get("row") or "", w.get("col", ""), w.get("message", "")]
+                         for w in batch.warnings]))
+    return tables

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("upload/", views.upload, name="upload"),
     path("batches/<int:batch_id>/", views.batch_detail, name="batch_detail"),
+    path("batches/<int:batch_id>/export/", views.batch_export, name="batch_export"),
     path("batches/<int:batch_id>/confirm/", views.confirm, name="confirm"),
     path("templates/roster.xlsx", views.template_roster, name="template_roster"),
     path("templates/blueprint.xlsx", views.template_blueprint, name="template_blueprint"),

@@ -14,6 +14,7 @@ from yincai.imports.exports import XLSX_TYPE, download, table_response
 from yincai.imports.parsing import DEFAULT_LIMITS
 from yincai.imports.selectors import (
     assessments_importable_by,
+    batch_tables,
     batches_visible_to,
     is_school_admin,
     roster_table,
@@ -83,6 +84,14 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
         "batch": batch,
         "summary": batch.summary,
     })
+
+
+@role_required(*IMPORT_ROLES)
+def batch_export(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """The tables of the preview/result page (problems, warnings, changes) as a spreadsheet to work from."""
+    batch = get_object_or_404(batches_visible_to(request.user), pk=batch_id)
+    return table_response(batch_tables(batch), f"导入{batch.pk}-{batch.get_status_display()}",
+                          request.GET.get("format", "xlsx"))
 
 
 @role_required(*IMPORT_ROLES)

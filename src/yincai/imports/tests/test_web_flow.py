@@ -173,3 +173,17 @@ def test_the_fixture_workbook_imports_through_the_web_as_admin(personas: Persona
     assert batch.summary["states"] == {"已评分": 7, "缺考": 4, "未作答": 1}
     c.post(f"/imports/batches/{batch.pk}/confirm/")
     assert scores_of(a)[("20240102", "2")] == ("absent", None)
+
+
+def test_the_problems_of_a_refused_upload_download_as_a_spreadsheet(personas: Personas) -> None:
+    a = fresh_assessment(personas)
+    c = _client(personas, "ma")
+    _upload(c, a.pk, xlsx(simple_rows(alice=(1, 2, 3, 9), amy=("=HACK()", 1, 1, 1))))
+    batch = ImportBatch.objects.get(assessment=a)
+    assert "下载本页表格" in c.get(f"/imports/batches/{batch.pk}/").content.decode()
+    text = c.get(f"/imports/batches/{batch.pk}/export/?format=csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["工作表", "行", "列", "说明"]
+    assert ["成绩", "2", "F", "第4题得分 9 超过满分 5"] in rows
+    wb = openpyxl.load_workbook(io.BytesIO(c.get(f"/imports/batches/{batch.pk}/export/").content))
+    assert wb.sheetnames == ["问题", "提醒"]
