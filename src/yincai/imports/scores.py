@@ -167,6 +167,12 @@ class _Roster:
             self.by_name.setdefault(squeeze(name), []).append(entry)
         self.names = {sid: name for sid, _, name, _, _ in rows}
         self.school_id = assessment.term.school_id
+        # Excel turns a typed 学号 "00123" into the number 123: match on the digits without leading zeros when unique.
+        stripped: dict[str, list[tuple[int, str, int, int]]] = {}
+        for no, entry in self.by_no.items():
+            if no.isdigit() and no.startswith("0"):
+                stripped.setdefault(no.lstrip("0"), []).append(entry)
+        self.by_stripped_no = {k: v[0] for k, v in stripped.items() if len(v) == 1 and k not in self.by_no}
 
     def exists_elsewhere(self, no: str) -> bool:
         return Student.objects.filter(school_id=self.school_id, student_no=no).exists()
@@ -364,7 +370,7 @@ def plan_scores(*, user: Any, assessment: Assessment, content: bytes, file_name:
         # --- who
         entry = None
         if no:
-            entry = roster.by_no.get(no)
+            entry = roster.by_no.get(no) or roster.by_stripped_no.get(no)
             if entry is None:
                 if roster.exists_elsewhere(no):
                     out.error(f"学号 {no}（{name or '未写姓名'}）的学生不在本测评中您可录入的班级", excel_row, no_col)
@@ -375,6 +381,12 @@ def plan_scores(*, user: Any, assessment: Assessment, content: bytes, file_name:
                 out.error(f"学号与姓名不符：学号 {no} 是「{roster.names[entry[0]]}」，表中写的是「{name}」", excel_row,
                           name_col)
                 continue
+            klass_text = text_of(cell(row, class_col)) if class_col is not None else ""
+            if klass_text:
+                level, number = parse_class_name(klass_text)
+                if number is not None and (number != entry[3] or (level is not None and level != entry[2])):
+                    out.warn(f"学号 {entry[1]} 的学生本学期在 {entry[3]} 班，表中写的是「{klass_text}」（按学号导入）",
+                             excel_row, class_col)
         elif name:
             candidates = roster.by_name.get(name, [])
             klass_text = text_of(cell(row, class_col)) if class_col is not None else ""

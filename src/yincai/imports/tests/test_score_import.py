@@ -213,3 +213,17 @@ def test_dry_run_preview_writes_nothing(personas: Personas) -> None:
     plan = preview_file(user=None, kind="scores", content=xlsx(simple_rows()), file_name="x.xlsx", assessment=a)
     assert plan.ok and plan.summary()["creates"] == 8
     assert snapshot(a) == before
+
+
+def test_a_number_that_lost_its_leading_zeros_in_excel_still_matches(personas: Personas) -> None:
+    a = fresh_assessment(personas)
+    s = Student.objects.create(school=personas.school, student_no="00731", name="零号", gender="M")
+    Enrolment.objects.create(student=s, term=personas.term, school_class=personas.class31)
+    _import(personas, a, xlsx([["学号", "姓名", "1"], [731, "零号", 2]]))
+    assert scores_of(a)[("00731", "1")] == ("scored", D(2))
+
+
+def test_a_class_that_disagrees_with_the_enrolment_is_a_warning(personas: Personas) -> None:
+    a = fresh_assessment(personas)
+    batch = _import(personas, a, xlsx([["学号", "姓名", "班级", "1"], ["20240101", "alice", "三年级(2)班", 2]]))
+    assert any("本学期在 1 班" in w["text"] for w in batch.warnings)
