@@ -219,29 +219,55 @@ def _dimension_scores(x: np.ndarray, papers: list[_Paper], dims: list[int]) -> n
     return kp_score_rates(x[:, cols], m, q)
 
 
-def _rasch(x: np.ndarray, papers: list[_Paper], level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+Scorer = Callable[[list[_Paper]], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def _ability_scorer(x: np.ndarray, papers: list[_Paper], level: float) -> Scorer | None:
+    """Calibrate one ability scale on ``papers``; the scorer gives EAP ability with interval from any subset.
+
+    Item-level partial-credit papers use the GPCM of engine.irt (Muraki 1992); section totals (30–40
+    points) and small cohorts the quasi-binomial Rasch model of engine.ability. A subset (the papers before
+    the midterm) is scored on the same calibrated scale with the other papers' items treated as missing.
+    """
     if not papers:
         return None
     cols = np.concatenate([p.cols for p in papers])
     m = np.concatenate([p.max_scores for p in papers])
-    d = x[:, cols] / m[None, :]  # score rates: partial credit kept (fractional Rasch), nan stays nan
+    d = x[:, cols] / m[None, :]  # score rates: partial credit kept, nan stays nan
     keep = ~np.isnan(d).all(axis=0)
     takers = ~np.isnan(d).all(axis=1)
     if keep.sum() < 1 or takers.sum() < 3:
         return None
-    xs, ms = x[:, cols][:, keep], m[keep]
+    xs, ms, kept_cols = x[:, cols][:, keep], m[keep], cols[keep]
+
+    def masked(values: np.ndarray, subset: list[_Paper]) -> np.ndarray:
+        inside = np.isin(kept_cols, np.concatenate([p.cols for p in subset]))
+        out = values.copy()
+        out[:, ~inside] = np.nan
+        return out
+
     seen = ~np.isnan(xs)
     integral = bool((xs[seen] == np.round(xs[seen])).all()) and (ms == np.round(ms)).all()
     varied = bool((np.nanmax(np.where(seen, xs, -1), axis=0) >= 1).all())
     if integral and varied and ms.max() <= GPCM_MAX_POINTS and takers.sum() >= GPCM_MIN_STUDENTS:
-        try:  # item-level partial-credit papers: the GPCM of engine.irt (Muraki 1992)
-            gpcm = GPCM().fit(xs, max_scores=ms).eap(xs, level=level)
-            return gpcm.theta, gpcm.lower, gpcm.upper
+        try:
+            gpcm = GPCM().fit(xs, max_scores=ms)
+
+            def score_gpcm(subset: list[_Paper]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                est = gpcm.eap(masked(xs, subset), level=level)
+                return est.theta, est.lower, est.upper
+
+            return score_gpcm
         except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:  # pragma: no cover - data-dependent
             log.warning("GPCM failed, falling back to the quasi-binomial Rasch model: %s", exc)
-    # section totals (30–40 points) or small cohorts: quasi-binomial Rasch (engine.ability)
-    est = RaschEAP().fit(d[:, keep], trials=ms).transform(d[:, keep], level=level)
-    return est.theta, est.lower, est.upper
+    rates = d[:, keep]
+    rasch = RaschEAP().fit(rates, trials=ms)
+
+    def score_rasch(subset: list[_Paper]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        est = rasch.transform(masked(rates, subset), level=level)
+        return est.theta, est.lower, est.upper
+
+    return score_rasch
 
 
 def _analyse_subject(
@@ -373,7 +399,8 @@ def _analyse_subject(
     dim_labels = dict(Ability.objects.filter(pk__in=dims).values_list("pk", "name"))
     dim_codes = dict(Ability.objects.filter(pk__in=dims).values_list("pk", "code"))
     report(f"{subject.name}：估计能力与分层建议")
-    overall = _rasch(x, current, rule.level)
+    scorer = _ability_scorer(x, current, rule.level)
+    overall = scorer(current) if scorer else None
     if overall is not None:
         theta, lo, hi = overall
         for r in np.flatnonzero(~np.isnan(theta)):
@@ -396,10 +423,9 @@ def _analyse_subject(
         rounds = [("initial", current)]
     saved_rule = rule if rule.pk else None
     for round_code, subset in rounds:
-        ability = overall if subset is current else _rasch(x, subset, rule.level)
-        if ability is None:
+        if scorer is None or overall is None:
             continue
-        theta, lo, hi = ability
+        theta, lo, hi = overall if subset is current else scorer(subset)
         if (~np.isnan(theta)).sum() < 3:
             continue
         tiers = propose_tiers(theta, lo, hi, struggling_share=rule.struggling_share, advanced_share=rule.advanced_share,
