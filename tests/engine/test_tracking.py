@@ -172,6 +172,28 @@ def test_forgetting_widens_the_interval_and_returns_to_the_prior() -> None:
     assert before.n_evidence[0, 0] == 0.0
 
 
+def test_trajectory_agrees_with_snapshots() -> None:
+    rng = np.random.default_rng(3)
+    n = 200
+    ev = Events.from_arrays(
+        student=rng.integers(0, 5, n),
+        kp=rng.integers(0, 4, n),
+        time=np.sort(rng.uniform(0.0, 100.0, n)),
+        correct=(rng.random(n) < 0.7).astype(float),
+        weight=rng.integers(1, 4, n).astype(float),
+    )
+    model = MasteryTracker(half_life_grid=(10.0, 50.0), ability_half_life_grid=(20.0,)).fit(ev)
+    times = [0.0, 25.0, 60.0, 100.0]
+    path = model.trajectory(2, times)
+    assert path.mean.shape == (4, 4)
+    for i, t in enumerate(times):
+        snap = model.mastery(as_of=t)
+        np.testing.assert_allclose(path.mean[i], snap.mean[2], rtol=1e-10)
+        np.testing.assert_allclose(path.lower[i], snap.lower[2], rtol=1e-8)
+        np.testing.assert_allclose(path.upper[i], snap.upper[2], rtol=1e-8)
+        np.testing.assert_array_equal(path.n_evidence[i], snap.n_evidence[2])
+
+
 def test_unseen_kps_get_defaults() -> None:
     model = MasteryTracker(half_life_grid=(8.0,), ability_half_life_grid=(8.0,)).fit(small_events())
     new = Events.from_arrays(student=[0, 0], kp=[0, 5], time=[0.0, 1.0], correct=[1, 0])

@@ -38,6 +38,7 @@ __all__ = [
     "Events",
     "MasteryEstimate",
     "MasteryTracker",
+    "MasteryTrajectory",
     "PerformanceFactorsModel",
     "roc_auc",
 ]
@@ -266,6 +267,30 @@ class MasteryEstimate:
 
 
 @dataclass(frozen=True)
+class MasteryTrajectory:
+    """One student's mastery of every KP over time.
+
+    Attributes
+    ----------
+    times : ndarray of float64, shape (n_times,)
+        Moments of the estimates.
+    mean, lower, upper : ndarray of float64, shape (n_times, n_kps)
+        Posterior mean and equal-tailed credible interval at ``level``.
+    n_evidence : ndarray of float64, shape (n_times, n_kps)
+        Evidence weight (items) up to each moment, not decayed.
+    level : float
+        Credible level.
+    """
+
+    times: FloatArray
+    mean: FloatArray
+    lower: FloatArray
+    upper: FloatArray
+    n_evidence: FloatArray
+    level: float
+
+
+@dataclass(frozen=True)
 class TrackerFit:
     """Diagnostics of a :meth:`MasteryTracker.fit`.
 
@@ -390,9 +415,9 @@ class MasteryTracker:
     where ``S`` and ``F`` are the student's successes and failures on ``k`` (item counts),
     each discounted by ``exp(-ln 2 * age / half_life_k)`` (forgetting: old evidence fades, the
     interval widens and the mean returns towards the prior), and the prior mean
-    ``mu = expit(b_k + rho * g)`` combines the KP's difficulty ``b_k`` with the student's
-    current overall performance ``g = log((G+ + 1) / (G- + 1))`` — successes and failures on
-    all KPs discounted with a separate half-life (individual differences, as in Khajah et al.
+    ``mu = expit(b_k + rho * (g - g0))`` combines the KP's difficulty ``b_k`` with the
+    student's current overall performance ``g = log((G+ + 1) / (G- + 1))`` — successes and
+    failures on all KPs discounted with a separate half-life, centred at its training mean ``g0`` (individual differences, as in Khajah et al.
     2016). Evidence on other KPs thus moves the prior, evidence on ``k`` moves the posterior.
 
     Parameters (``b_k``, ``log kappa_k``, ``rho``) are fitted by maximising the one-step-ahead
@@ -430,6 +455,9 @@ class MasteryTracker:
         ``rho``, weight of the overall-performance log-odds in the prior.
     ability_half_life_ : float
         Half-life of the overall-performance evidence.
+    ability_center_ : float
+        Mean of ``g`` over the training events; the prior uses ``rho * (g - ability_center_)``
+        so that ``b_k`` refers to a student of average overall performance.
     kp_seen_ : ndarray of bool, shape (n_kps_,)
         KPs with training evidence; others use across-KP defaults.
     events_ : Events
@@ -552,8 +580,12 @@ class MasteryTracker:
             params = np.stack(fits)[choice, np.arange(n_kps)]
         else:
             choice = np.zeros(n_kps, dtype=np.int64)
-        stacked = np.stack(sf_grid)
-        sf = stacked[choice[events.kp], np.arange(events.n_events)]
+        sf = np.empty_like(sf_grid[0])
+        event_choice = choice[events.kp]
+        for i, sf_i in enumerate(sf_grid):
+            here = event_choice == i
+            sf[here] = sf_i[here]
+        del sf_grid
 
         # 3) final refit with the chosen half-lives
         params, rho, ll_kp, n_iter, converged = self._newton(params, rho, sf, g, data)
@@ -850,6 +882,70 @@ class MasteryTracker:
             alpha=alpha,
             beta=beta,
             as_of=when,
+            level=level,
+        )
+
+    def trajectory(
+        self,
+        student: int,
+        times: ArrayLike,
+        events: Events | None = None,
+        *,
+        level: float = 0.95,
+    ) -> MasteryTrajectory:
+        """One student's mastery of every KP at several moments (the portrait's chart).
+
+        Parameters
+        ----------
+        student : int
+            Student index in ``events``.
+        times : array_like of float, shape (n_times,)
+            Moments to evaluate, in the events' time unit.
+        events : Events, optional
+            Evidence; defaults to the training events ``events_``.
+        level : float, default 0.95
+            Credible level.
+
+        Returns
+        -------
+        MasteryTrajectory
+            Arrays of shape (n_times, n_kps); row ``i`` equals row ``student`` of
+            ``mastery(as_of=times[i], events=events)``.
+        """
+        self._check_fitted()
+        if not 0.0 < level < 1.0:
+            raise ValueError("level must lie in (0, 1)")
+        ev = self.events_ if events is None else events
+        t = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        if t.ndim != 1 or not np.all(np.isfinite(t)):
+            raise ValueError("times must be a 1-d array of finite numbers")
+        n_kps = max(ev.n_kps, self.n_kps_)
+        b_k, kappa_k, h_k = self._kp_params(n_kps)
+        mine = ev.student == student
+        k, t_e = ev.kp[mine], ev.time[mine]
+        ws = ev.weight[mine] * ev.correct[mine]
+        wf = ev.weight[mine] - ws
+        age = t[:, None] - t_e[None, :]  # (n_times, m)
+        counts = age >= 0.0
+        age = np.where(counts, age, 0.0)
+        decay_k = np.where(counts, np.exp(-_rate(h_k)[k][None, :] * age), 0.0)
+        decay_g = np.where(counts, np.exp(-float(_rate(self.ability_half_life_)) * age), 0.0)
+        onehot = np.zeros((k.shape[0], n_kps))
+        onehot[np.arange(k.shape[0]), k] = 1.0
+        succ = (decay_k * ws[None, :]) @ onehot
+        fail = (decay_k * wf[None, :]) @ onehot
+        n_ev = (counts * ev.weight[mine][None, :]) @ onehot
+        g = np.log((decay_g @ ws + 1.0) / (decay_g @ wf + 1.0))
+        mu = expit(b_k[None, :] + self.ability_weight_ * (g[:, None] - self.ability_center_))
+        alpha = kappa_k[None, :] * mu + succ
+        beta = kappa_k[None, :] * (1.0 - mu) + fail
+        tail = (1.0 - level) / 2.0
+        return MasteryTrajectory(
+            times=t,
+            mean=alpha / (alpha + beta),
+            lower=np.asarray(betaincinv(alpha, beta, tail), dtype=np.float64),
+            upper=np.asarray(betaincinv(alpha, beta, 1.0 - tail), dtype=np.float64),
+            n_evidence=np.asarray(n_ev, dtype=np.float64),
             level=level,
         )
 
