@@ -396,32 +396,32 @@ def group_students(
     dtotal = int(dev.sum())
 
     model = cp_model.CpModel()
-    x = [[model.NewBoolVar(f"x{i}_{g}") for g in range(k)] for i in range(n)]
+    x = [[model.new_bool_var(f"x{i}_{g}") for g in range(k)] for i in range(n)]
     for i in range(n):
-        model.AddExactlyOne(x[i])
+        model.add_exactly_one(x[i])
     for g in range(k):
-        model.Add(sum(x[i][g] for i in range(n)) == sizes[g])
+        model.add(sum(x[i][g] for i in range(n)) == sizes[g])
     # 组内异质: every band spread evenly over groups
     for t in np.unique(b):
         members = np.flatnonzero(b == t)
         c = members.size
         for g in range(k):
             expr = sum(x[i][g] for i in members)
-            model.Add(expr >= c // k)
-            model.Add(expr <= -(-c // k))
+            model.add(expr >= c // k)
+            model.add(expr <= -(-c // k))
     if girls is not None:
         gi = np.flatnonzero(np.asarray(girls, dtype=bool))
         f = gi.size
         for g in range(k):
             expr = sum(x[i][g] for i in gi)
-            model.Add(expr >= f // k)
-            model.Add(expr <= -(-f // k))
+            model.add(expr >= f // k)
+            model.add(expr <= -(-f // k))
     for a, c in must_together:
         for g in range(k):
-            model.Add(x[a][g] == x[c][g])
+            model.add(x[a][g] == x[c][g])
     for a, c in cannot_together:
         for g in range(k):
-            model.AddBoolOr([x[a][g].Not(), x[c][g].Not()])
+            model.add_bool_or([x[a][g].negated(), x[c][g].negated()])
 
     def _lb(target: int) -> int:
         r = target % n
@@ -438,24 +438,24 @@ def group_students(
             continue
         bound = int(n * values.sum())
         tol10 = max(1, int(round(10 * tol)))
-        u = model.NewIntVar(0, 10 * bound, "")
+        u = model.new_int_var(0, 10 * bound, "")
         need = 0
         for g in range(k):
-            diff = model.NewIntVar(-bound, bound, "")
-            model.Add(diff == n * sum(int(values[i]) * x[i][g] for i in range(n)) - tot * sizes[g])
+            diff = model.new_int_var(-bound, bound, "")
+            model.add(diff == n * sum(int(values[i]) * x[i][g] for i in range(n)) - tot * sizes[g])
             c_g = tol10 * n * sizes[g]
-            model.Add(10 * diff <= c_g * u)
-            model.Add(-10 * diff <= c_g * u)
+            model.add(10 * diff <= c_g * u)
+            model.add(-10 * diff <= c_g * u)
             need = max(need, -(-10 * _lb(tot * sizes[g]) // c_g))
-        model.Add(u >= need)
+        model.add(u >= need)
         steps.append(weight * u)
         lower += weight * need
     objective = sum(steps)
-    model.Minimize(objective)
+    model.minimize(objective)
     # symmetry: groups of equal size are interchangeable — the strongest student goes to group 0
     top = int(np.argmax(s))
     firsts = sorted({0, extra % k})  # the first group of each size class
-    model.AddExactlyOne([x[top][g] for g in firsts])
+    model.add_exactly_one([x[top][g] for g in firsts])
 
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = float(time_limit)
@@ -465,20 +465,20 @@ def group_students(
     hint = snake_draft(s, k)
     for i in range(n):
         for g in range(k):
-            model.AddHint(x[i][g], int(hint[i] == g))
+            model.add_hint(x[i][g], int(hint[i] == g))
     t0 = time.perf_counter()
-    status = solver.Solve(model)
+    status = solver.solve(model)
     seconds = time.perf_counter() - t0
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise ValueError("在给定约束下无法分组（请检查必须同组/不能同组、人数与性别搭配条件是否冲突）")
-    labels = np.array([next(g for g in range(k) if solver.Value(x[i][g])) for i in range(n)], dtype=np.int64)
-    obj = float(solver.ObjectiveValue())
-    bnd = float(max(solver.BestObjectiveBound(), lower))
+    labels = np.array([next(g for g in range(k) if solver.value(x[i][g])) for i in range(n)], dtype=np.int64)
+    obj = float(solver.objective_value)
+    bnd = float(max(solver.best_objective_bound, lower))
     gap = 0.0 if status == cp_model.OPTIMAL or obj <= bnd else (obj - bnd) / max(obj, 1e-9)
     return GroupingResult(
         labels=labels,
         method="cpsat",
-        status="OPTIMAL" if gap == 0.0 else solver.StatusName(status),
+        status="OPTIMAL" if gap == 0.0 else solver.status_name(status),
         objective=obj,
         bound=bnd,
         gap=float(gap),

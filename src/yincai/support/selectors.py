@@ -226,7 +226,7 @@ def week_view(user: Any, day: datetime.date, term: Term | None = None) -> dict[s
     me = staff_of(user)
     sessions = TutoringSession.objects.filter(term=term, date__range=(monday, sunday)).prefetch_related("students")
     sessions = sessions.filter(teacher=me) if me else sessions.none()
-    days = []
+    days: list[dict[str, Any]] = []
     names = "一二三四五六日"
     for i in range(7):
         d = monday + datetime.timedelta(days=i)
@@ -240,8 +240,8 @@ def week_view(user: Any, day: datetime.date, term: Term | None = None) -> dict[s
         if me else ProgramEvent.objects.none()
     actions = ActionItem.objects.filter(owner=me, done_at__isnull=True, due__lte=sunday).select_related("meeting") \
         if me else ActionItem.objects.none()
-    for d in days:
-        d["events"] = [e for e in events if e.date == d["date"]]
+    for row in days:
+        row["events"] = [e for e in events if e.date == row["date"]]
     return {
         "monday": monday,
         "sunday": sunday,
@@ -304,7 +304,7 @@ def class_mastery_matrix(klass: SchoolClass, subject: Subject) -> tuple[list[Stu
         for j, kp in enumerate(kps):
             m[i, j] = cells.get((s.pk, kp.pk), np.nan)
     if m.size:
-        col_mean = np.nanmean(np.where(np.isnan(m).all(axis=0), 0.5, m), axis=0) if len(students) else None
+        col_mean = np.nanmean(np.where(np.isnan(m).all(axis=0), 0.5, m), axis=0)
         nan = np.isnan(m)
         m[nan] = np.take(col_mean, np.nonzero(nan)[1])
     return students, kps, np.clip(m, 0.0, 1.0)

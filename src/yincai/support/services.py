@@ -341,7 +341,7 @@ def grouping_propose(*, school_class: SchoolClass, subject: Subject, n_groups: i
         raise ValidationError(f"组数应在 2 到 {len(students) // 2} 之间")
     known = [v for v in ability.values() if v is not None]
     fill = float(np.median(known)) if known else 60.0
-    scores = [ability[s.pk] if ability[s.pk] is not None else fill for s in students]
+    scores = [float(v) if (v := ability[s.pk]) is not None else fill for s in students]
     index = {s.pk: i for i, s in enumerate(students)}
     try:
         must = [(index[a], index[b]) for a, b in must_together or []]

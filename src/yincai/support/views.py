@@ -431,7 +431,7 @@ def grouping(request: HttpRequest, class_id: int) -> HttpResponse:
             )
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
-    rows = []
+    rows: list[dict[str, Any]] = []
     if proposal is not None:
         for i, s in enumerate(proposal.students):
             rows.append({"student": s, "score": proposal.scores[i], "imputed": proposal.imputed[i],
@@ -740,8 +740,8 @@ def program(request: HttpRequest, program_id: int) -> HttpResponse:
             chosen = list(visible.filter(pk__in=ids))
             _attempt(request, lambda: svc.program_add_members(program=prog, students=chosen), f"已加入 {len(chosen)} 名成员")
         else:
-            ids = {int(i) for i in request.POST.getlist("present") if i.isdigit()}
-            present = [s for s in prog.members.all() if s.pk in ids]
+            present_ids = {int(i) for i in request.POST.getlist("present") if i.isdigit()}
+            present = [s for s in prog.members.all() if s.pk in present_ids]
             _attempt(request, lambda: svc.program_event_add(
                 program=prog, date=_date(request.POST.get("date"), "活动日期", timezone.localdate()),
                 title=request.POST.get("title", ""), outcome=request.POST.get("outcome", ""), present=present),
