@@ -150,3 +150,20 @@ def test_reading_a_plans_causes_is_audited(personas: Personas) -> None:
     client_for(personas, "mei").get(f"/support/plans/{plan.pk}/")
     assert AuditLog.objects.filter(action="read_sensitive", student_id=personas.alice.pk,
                                    model="帮扶计划原因分析").exists()
+
+
+def test_the_goal_check_command_rewards_reached_goals_once(personas: Personas) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    hu = staff("hu")
+    kp0 = persona_kps(personas)[0]
+    svc.plan_create(student=personas.alice, term=personas.term, subject=_math(), author=hu, responsible=hu,
+                    goals=[svc.GoalSpec("口算", timezone.localdate() + datetime.timedelta(days=30), kp0, 80)])
+    add_assessment(personas, {personas.alice: [5, 0, 0, 0]})
+    out = StringIO()
+    call_command("support_check_goals", stdout=out)
+    assert "新达成目标 1 个" in out.getvalue()
+    call_command("support_check_goals", stdout=StringIO())
+    assert PointsEntry.objects.filter(student=personas.alice, source="goal").count() == 1
