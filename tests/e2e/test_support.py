@@ -183,3 +183,26 @@ def test_support_journey(page, server: str) -> None:
     assert int(page.inner_text("#balance")) == before - 20
     assert "学困" not in page.inner_text("body")
     screenshot(page, "support-student-redeem")
+
+
+def test_whole_class_observation_on_a_phone(browser, server: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        login(page, server, HEAD)
+        page.goto(server + "/support/")
+        page.get_by_role("link", name="三年级(1)班").first.click()
+        page.get_by_role("link", name="课堂观察").click()
+        cards = page.locator("fieldset.obs-card")
+        assert cards.count() >= 2
+        for card in (cards.nth(0), cards.nth(1)):
+            for row in range(5):
+                card.locator(".obs-row").nth(row).locator("label").nth(3).tap()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"页面在手机上出现横向滚动（{width}px）"
+        screenshot(page, "support-observe-phone")
+        with page.expect_navigation():
+            page.get_by_role("button", name="保存观察").tap()
+        assert "课堂观察已保存" in page.inner_text("main")
+    finally:
+        context.close()
