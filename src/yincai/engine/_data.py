@@ -67,7 +67,7 @@ class CompressedResponses:
     values : ndarray of float, shape (n_unique, n_items)
         Responses with missing set to 0.
     observed : ndarray of float, shape (n_unique, n_items)
-        1.0 where observed, 0.0 where missing.
+        1.0 where observed, 0.0 where missing; shape (0, n_items) when nothing is missing.
     counts : ndarray of float, shape (n_unique,)
         How many students share the row.
     inverse : ndarray of int, shape (n_students,)
@@ -98,20 +98,22 @@ def compress_responses(X: FloatArray, max_category: int) -> CompressedResponses:
             code = np.where(seen[:, col], X[:, col], max_category + 1).astype(np.int64)
             keys |= code << (col * bits)
         _, first, inverse, counts = np.unique(keys, return_index=True, return_inverse=True, return_counts=True)
-    else:  # too wide to pack: duplicates are rare, so keep every row (weight 1)
+    else:  # too wide to pack: duplicates are rare, so keep every row (weight 1), without copies
+        any_missing = not bool(seen.all())
         return CompressedResponses(
-            values=np.where(seen, X, 0.0),
-            observed=seen.astype(np.float64),
+            values=np.where(seen, X, 0.0) if any_missing else X,
+            observed=seen.astype(np.float64) if any_missing else np.empty((0, j)),
             counts=np.ones(n),
             inverse=np.arange(n, dtype=np.int64),
-            any_missing=bool((~seen).any()),
+            any_missing=any_missing,
         )
     uniq_seen = seen[first]
     values = np.where(uniq_seen, X[first], 0.0)
+    any_missing = not bool(seen.all())
     return CompressedResponses(
         values=np.ascontiguousarray(values),
-        observed=uniq_seen.astype(np.float64),
+        observed=uniq_seen.astype(np.float64) if any_missing else np.empty((0, j)),
         counts=counts.astype(np.float64),
         inverse=inverse.reshape(-1).astype(np.int64),
-        any_missing=bool((~seen).any()),
+        any_missing=any_missing,
     )

@@ -368,7 +368,9 @@ class CognitiveDiagnosisModel:
         empty = np.flatnonzero(~seen.any(axis=0))
         if empty.size:
             raise ValueError(f"items {empty.tolist()} have no observed responses (all missing)")
-        x = x[seen.any(axis=1)]  # students with no response carry no information
+        answered = seen.any(axis=1)
+        if not answered.all():
+            x = x[answered]  # students with no response carry no information
         if x.shape[0] < 2:
             raise ValueError("need at least two students with an observed response")
         data = compress_responses(x, 1)

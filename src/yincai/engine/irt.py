@@ -135,27 +135,32 @@ class IRTModel:
     # ------------------------------------------------------------------ input
 
     def _categories(self, x: FloatArray, max_scores: ArrayLike | None) -> IntArray:
-        seen = ~np.isnan(x)
-        vals = x[seen]
-        if (vals < 0).any() or (vals != np.round(vals)).any():
-            raise ValueError(
-                "scores must be non-negative integers (nan = missing); double half-point scores first"
-            )
-        if not self.polytomous and (vals > 1).any():
+        """Validate scores (in row blocks, to bound memory) and return the highest score per item."""
+        n_items = x.shape[1]
+        highest = np.full(n_items, -1.0)
+        for start in range(0, x.shape[0], 65536):
+            block = x[start : start + 65536]
+            seen = ~np.isnan(block)
+            vals = block[seen]
+            if (vals < 0).any() or (vals != np.round(vals)).any():
+                raise ValueError(
+                    "scores must be non-negative integers (nan = missing); double half-point scores first"
+                )
+            highest = np.maximum(highest, np.where(seen, block, -1.0).max(axis=0))
+        if not self.polytomous and (highest > 1).any():
             raise ValueError(f"{type(self).__name__} needs 0/1 responses; use GPCM for partial credit")
         if max_scores is not None:
             m = np.asarray(max_scores, dtype=np.float64)
-            if m.shape != (x.shape[1],) or (m < 1).any() or (m != np.round(m)).any():
-                raise ValueError(f"max_scores must be {x.shape[1]} positive integers")
-            over = np.flatnonzero((np.where(seen, x, 0) > m[None, :]).any(axis=0))
+            if m.shape != (n_items,) or (m < 1).any() or (m != np.round(m)).any():
+                raise ValueError(f"max_scores must be {n_items} positive integers")
+            over = np.flatnonzero(highest > m)
             if over.size:
                 raise ValueError(f"items {over.tolist()} have scores above their max_scores")
             return m.astype(np.int64)
-        m = np.nanmax(np.where(seen, x, -1), axis=0)
-        flat = np.flatnonzero(m < 1)
+        flat = np.flatnonzero(highest < 1)
         if flat.size:
             raise ValueError(f"items {flat.tolist()} have no variation (nobody scored above 0)")
-        return m.astype(np.int64) if self.polytomous else np.ones(x.shape[1], dtype=np.int64)
+        return highest.astype(np.int64) if self.polytomous else np.ones(n_items, dtype=np.int64)
 
     def _check_params(self) -> None:
         if self.n_quadrature < 5 or self.tol <= 0 or self.max_iter < 1 or self.chunk_size < 1:
@@ -183,7 +188,9 @@ class IRTModel:
         if empty.size:
             raise ValueError(f"items {empty.tolist()} have no observed responses (all missing)")
         m = self._categories(x, max_scores)
-        x = x[(~np.isnan(x)).any(axis=1)]
+        answered = (~np.isnan(x)).any(axis=1)
+        if not answered.all():
+            x = x[answered]
         if x.shape[0] < 2:
             raise ValueError("need at least two students with an observed response")
         self.n_categories_ = m + 1

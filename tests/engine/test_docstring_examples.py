@@ -1,0 +1,16 @@
+"""The Examples sections of the engine's docstrings run and give what they show."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+from yincai.engine import cdm, irt, simulate
+
+
+@pytest.mark.parametrize("module", [simulate, cdm, irt], ids=lambda m: m.__name__)
+def test_docstring_examples_run(module: object) -> None:
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)  # type: ignore[arg-type]
+    assert result.attempted > 0
+    assert result.failed == 0
