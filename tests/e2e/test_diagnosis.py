@@ -126,7 +126,7 @@ def test_head_teacher_diagnosis_journey(page, server: str, tmp_path: Path) -> No
             body = page.inner_text("body").replace("培优辅差", "")  # the product's tagline, not a tier
             assert not TIER_WORDS.search(body), f"{username} sees a tier word on {path}"
             assert not any(name in body for name in classmates[1:]), f"{username} sees another student on {path}"
+        screenshot(page, f"diagnosis-family-{username}")
         for path in ("/insight/", "/insight/alerts/"):
             assert page.goto(server + path).status == 403
-        screenshot(page, f"diagnosis-family-{username}")
         _logout(page, server)
