@@ -106,3 +106,8 @@ def knowledge_points(request: HttpRequest, subject: str = "math", grade: int | N
                           prerequisites=[p.code for p in k.prerequisites.all()])
         for k in qs
     ]
+
+
+from yincai.support.api import register as register_support  # noqa: E402
+
+register_support(api)

@@ -111,3 +111,10 @@ def test_the_student_page_shows_balance_without_rankings(personas: Personas) -> 
     page = client_for(personas, "alice").get("/support/me/").content.decode()
     ledger = page[page.index("积分记录"):]
     assert ledger.count("作业认真") == 1 and "amy" not in ledger and "名次" not in page
+
+
+def test_the_api_gives_a_parent_their_childs_points_but_not_anothers(personas: Personas) -> None:
+    svc.points_award(students=[personas.alice], points=6, reason="认真", author=staff("hu"), term=personas.term)
+    data = client_for(personas, "pa").get(f"/api/v1/support/students/{personas.alice.pk}/points").json()
+    assert data["balance"] == 6 and data["recent"][0]["reason"] == "认真"
+    assert client_for(personas, "pa").get(f"/api/v1/support/students/{personas.bob.pk}/points").status_code == 404

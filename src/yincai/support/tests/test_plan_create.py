@@ -167,3 +167,14 @@ def test_the_goal_check_command_rewards_reached_goals_once(personas: Personas) -
     assert "新达成目标 1 个" in out.getvalue()
     call_command("support_check_goals", stdout=StringIO())
     assert PointsEntry.objects.filter(student=personas.alice, source="goal").count() == 1
+
+
+def test_the_api_lists_plans_with_goal_progress_for_staff_only(personas: Personas) -> None:
+    hu = staff("hu")
+    kp0 = persona_kps(personas)[0]
+    svc.plan_create(student=personas.alice, term=personas.term, subject=_math(), author=hu, responsible=hu,
+                    causes=["family_parenting"],
+                    goals=[svc.GoalSpec("口算", timezone.localdate() + datetime.timedelta(days=30), kp0, 80)])
+    data = client_for(personas, "mei").get(f"/api/v1/support/students/{personas.alice.pk}/plans").json()
+    assert data[0]["goals"][0]["current_rate"] == 0.0 and "causes" not in data[0]
+    assert client_for(personas, "pa").get(f"/api/v1/support/students/{personas.alice.pk}/plans").status_code == 403
