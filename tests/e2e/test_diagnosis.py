@@ -78,6 +78,13 @@ def test_head_teacher_diagnosis_journey(page, server: str, tmp_path: Path) -> No
     page.wait_for_selector("[data-chart=heatmap] canvas")
     page.wait_for_selector("[data-chart=distribution] canvas")
     screenshot(page, "diagnosis-class-portrait")
+    class_url = page.url
+    page.get_by_role("link", name="三年级数学期中测试").first.click()
+    page.wait_for_selector("[data-chart=items] canvas")
+    items_text = page.inner_text("main")
+    assert "逐题统计" in items_text and "区分度" in items_text and "知识点覆盖" in items_text
+    screenshot(page, "diagnosis-item-analysis")
+    page.goto(class_url)
     classmates = page.locator("section:has-text('学生诊断卡') li a").all_inner_texts()
     assert len(classmates) >= 10
 
