@@ -94,3 +94,10 @@ def test_students_without_any_response_get_the_population_prior() -> None:
     res = model.mastery(x, n_draws=0)
     assert res.n_observed[0] == 0
     np.testing.assert_allclose(res.prob[0], model.class_probs_ @ model.patterns_)
+
+
+def test_the_blas_thread_limit_does_not_change_the_estimates() -> None:
+    limited = DINA(blas_threads=1).fit(X, Q)
+    default = DINA(blas_threads=None).fit(X, Q)
+    np.testing.assert_allclose(limited.item_probs_, default.item_probs_, atol=1e-10)
+    assert limited.n_iter_ == default.n_iter_

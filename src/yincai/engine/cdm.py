@@ -40,6 +40,7 @@ from yincai.engine._data import (
     FloatArray,
     IntArray,
     as_response_matrix,
+    blas_threads,
     compress_responses,
     dichotomize,
 )
@@ -264,6 +265,9 @@ class CognitiveDiagnosisModel:
         Plain EM iterations before extrapolating; None means 0 for DINA/DINO and 50 for G-DINA
         and ACDM, whose likelihoods have several local maxima: early large extrapolations can land
         in a poorer one (seen on the frcsub data), so acceleration starts once EM has settled.
+    blas_threads : int or None, default 1
+        BLAS threads during fitting and :meth:`mastery` (None: library default); see
+        :func:`yincai.engine._data.blas_threads` for why one is the default.
     """
 
     rule: ClassVar[Rule] = "GDINA"
@@ -280,6 +284,7 @@ class CognitiveDiagnosisModel:
         chunk_size: int = 65536,
         accelerate: bool = True,
         warmup_iter: int | None = None,
+        blas_threads: int | None = 1,
     ) -> None:
         self.attribute_dist = attribute_dist
         self.threshold = threshold
@@ -290,6 +295,7 @@ class CognitiveDiagnosisModel:
         self.chunk_size = chunk_size
         self.accelerate = accelerate
         self.warmup_iter = warmup_iter
+        self.blas_threads = blas_threads
 
     # ------------------------------------------------------------------ structure
 
@@ -360,6 +366,10 @@ class CognitiveDiagnosisModel:
         (Varadhan & Roland 2008, scheme S3) with a monotonicity safeguard, which reaches the same
         maximum in far fewer E-steps.
         """
+        with blas_threads(self.blas_threads):
+            return self._fit(X, q_matrix, max_scores=max_scores)
+
+    def _fit(self, X: ArrayLike, q_matrix: ArrayLike, *, max_scores: ArrayLike | None = None) -> CognitiveDiagnosisModel:
         self._check_params()
         x = self._prepare(X, max_scores)
         n_items = x.shape[1]
@@ -773,8 +783,9 @@ class CognitiveDiagnosisModel:
         if n_draws > 0:
             rng = np.random.default_rng(seed)
             draws = np.empty((n_draws, *prob.shape))
-            for d in range(n_draws):  # loop over parameter draws, vectorised over students
-                draws[d] = self._posterior(x, self._draw_item_probs(rng), self._draw_class_probs(rng)) @ pats
+            with blas_threads(self.blas_threads):
+                for d in range(n_draws):  # loop over parameter draws, vectorised over students
+                    draws[d] = self._posterior(x, self._draw_item_probs(rng), self._draw_class_probs(rng)) @ pats
             lower, upper = np.quantile(draws, [(1 - level) / 2, (1 + level) / 2], axis=0)
             lower = np.minimum(lower, prob)
             upper = np.maximum(upper, prob)

@@ -34,7 +34,7 @@ import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
 from numpy.typing import ArrayLike
 
-from yincai.engine._data import FloatArray, IntArray, as_response_matrix, compress_responses
+from yincai.engine._data import FloatArray, IntArray, as_response_matrix, blas_threads, compress_responses
 
 __all__ = ["GPCM", "AbilityEstimate", "IRTFitStatistics", "IRTModel", "OnePL", "TwoPL"]
 
@@ -109,7 +109,10 @@ class IRTModel:
     accelerate : bool, default True
         Extrapolate the EM map with SQUAREM (Varadhan & Roland 2008).
     chunk_size : int, default 65536
-        Rows per E-step block.
+        Rows per E-step block (further capped at about 2^18 numbers per block, for cache).
+    blas_threads : int or None, default 1
+        BLAS threads during fitting (None: library default); see
+        :func:`yincai.engine._data.blas_threads` for why one is the default.
     """
 
     polytomous: ClassVar[bool] = False
@@ -124,7 +127,9 @@ class IRTModel:
         step_prior_sd: float | None = 10.0,
         accelerate: bool = True,
         chunk_size: int = 65536,
+        blas_threads: int | None = 1,
     ) -> None:
+        self.blas_threads = blas_threads
         self.n_quadrature = n_quadrature
         self.tol = tol
         self.max_iter = max_iter
@@ -182,6 +187,10 @@ class IRTModel:
         -------
         self
         """
+        with blas_threads(self.blas_threads):
+            return self._fit(X, max_scores=max_scores)
+
+    def _fit(self, X: ArrayLike, *, max_scores: ArrayLike | None = None) -> IRTModel:
         self._check_params()
         x = as_response_matrix(X)
         empty = np.flatnonzero(np.isnan(x).all(axis=0))
