@@ -5,7 +5,8 @@ plain Python (what a spreadsheet macro does), on the same simulated papers: time
 absolute difference of every statistic (accuracy: both must agree).
 Part 2 — `recompute_grade` end to end on a demo grade (SQLite, 3 papers this term + 3 last term): bulk pull,
 item analysis, DINA mastery with intervals, tracking, root causes, GPCM ability, tiers, alerts, writes.
-No peer exists for the whole pipeline; the table prints time per student and the KP classification
+No peer exists for the whole pipeline; the table prints the time of the recompute job run by the demo
+builder, per student and the KP classification
 accuracy against the generating truth, so growth of cost with size is visible.
 """
 
@@ -67,9 +68,9 @@ def item_analysis_bench() -> None:
         print(f"{n:>9} {t_ours:>9.4f} {t_peer:>9.3f} {t_peer / t_ours:>7.0f} {dp:>9.1e} {dr:>10.1e} {dd:>9.1e}")
 
 
-def recompute_bench() -> None:
-    var = tempfile.mkdtemp(prefix="yincai-bench-")
-    os.environ["YINCAI_VAR_DIR"] = var
+def recompute_one(seed: int, classes: int) -> None:
+    """Build one demo grade (which runs the recompute) in a fresh SQLite file and print its figures."""
+    os.environ["YINCAI_VAR_DIR"] = tempfile.mkdtemp(prefix="yincai-bench-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yincai.settings")
     import django
 
@@ -78,30 +79,38 @@ def recompute_bench() -> None:
 
     from yincai.demo.models import TrueMastery
     from yincai.demo.services import build_demo_school
-    from yincai.insight.models import KPMastery
-    from yincai.insight.services import recompute_grade
-    from yincai.school.models import Grade, Term
+    from yincai.insight.models import KPMastery, RecomputeJob
 
     call_command("migrate", interactive=False, verbosity=0)
-    print("\nrecompute_grade end to end (SQLite in", var + ")")
+    result = build_demo_school(seed=seed, classes_per_grade=classes, class_size=(40, 48), grades=[3])
+    job = RecomputeJob.objects.get(grade__school=result.school, term__start_date__month=9)
+    assert job.status == "done", job.error
+    truth = {(t.student_id, t.assessment_id, t.knowledge_point_id): t.mastered
+             for t in TrueMastery.objects.filter(assessment__term=job.term)}
+    hits = [(p >= 0.5) == truth[(s, a, k)] for s, a, k, p in KPMastery.objects.filter(
+        method="cdm", assessment__term=job.term).values_list("student_id", "assessment_id", "knowledge_point_id", "prob")]
+    took = float(job.seconds or 0.0)
+    print(f"RESULT {result.students} {result.item_scores} {took:.2f} {np.mean(hits):.4f}")
+
+
+def recompute_bench() -> None:
+    import subprocess
+
+    print("\nrecompute_grade end to end (one grade, 3 papers this term + 3 last term, 3 subjects; fresh SQLite each)")
     print(f"{'size':>5} {'students':>9} {'item scores':>12} {'time s':>8} {'ms/student':>11} {'KP accuracy':>12}")
     for size, (seed, classes) in (("1×", (101, 4)), ("10×", (102, 40))):
-        result = build_demo_school(seed=seed, classes_per_grade=classes, class_size=(40, 48), grades=[3])
-        term = Term.objects.get(school=result.school, start_date__month=9)
-        grade = Grade.objects.get(school=result.school, level=3)
-        t0 = time.perf_counter()
-        job = recompute_grade(term=term, grade=grade)
-        took = time.perf_counter() - t0
-        assert job.status == "done", job.error
-        truth = {(t.student_id, t.assessment_id, t.knowledge_point_id): t.mastered
-                 for t in TrueMastery.objects.filter(assessment__term=term)}
-        hits = [(p >= 0.5) == truth[(s, a, k)] for s, a, k, p in KPMastery.objects.filter(
-            method="cdm", assessment__term=term).values_list("student_id", "assessment_id", "knowledge_point_id", "prob")]
-        print(f"{size:>5} {result.students:>9} {result.item_scores:>12} {took:>8.1f} {1000 * took / result.students:>11.1f} "
-              f"{np.mean(hits):>12.3f}")
+        run = subprocess.run([sys.executable, __file__, "--one", str(seed), str(classes)], capture_output=True, text=True,
+                             env=os.environ | {"PYTHONPATH": "src"}, check=True)
+        line = next(row for row in run.stdout.splitlines() if row.startswith("RESULT"))
+        students, scores, took, acc = line.split()[1:]
+        print(f"{size:>5} {students:>9} {scores:>12} {float(took):>8.1f} {1000 * float(took) / int(students):>11.1f} "
+              f"{float(acc):>12.3f}")
 
 
 if __name__ == "__main__":
-    item_analysis_bench()
-    if "--items-only" not in sys.argv:
-        recompute_bench()
+    if "--one" in sys.argv:
+        recompute_one(int(sys.argv[2]), int(sys.argv[3]))
+    else:
+        item_analysis_bench()
+        if "--items-only" not in sys.argv:
+            recompute_bench()
