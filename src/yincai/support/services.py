@@ -677,3 +677,21 @@ def pair_preference_set(*, student: Student, preferred: Student | None, term: Te
         raise ValidationError("只能选择本班同学")
     pref, _ = PairPreference.objects.update_or_create(student=student, term=term, defaults={"preferred": preferred})
     return pref
+
+
+# rewards the seed plans name (表扬信、奖品、作业减量) plus the common 免作业券 — a starting catalogue
+DEFAULT_REWARDS: list[tuple[str, str, int, int]] = [
+    ("表扬信", "寄给家长的表扬信", 10, 100),
+    ("小奖品", "文具等小奖品", 15, 50),
+    ("作业减量券", "某天作业减量一半", 20, 30),
+    ("免作业券", "免一次书面作业（不含订正）", 30, 20),
+    ("当一天小组长", "带领学习小组一天", 25, 20),
+]
+
+
+@transaction.atomic
+def reward_defaults(*, school_id: int) -> list[Reward]:
+    """Add the starting catalogue; rewards the school already has (by name) are left as they are."""
+    have = set(Reward.objects.filter(school_id=school_id).values_list("name", flat=True))
+    return [Reward.objects.create(school_id=school_id, name=n, description=d, cost=c, stock=s)
+            for n, d, c, s in DEFAULT_REWARDS if n not in have]

@@ -25,13 +25,18 @@ from yincai.support import selectors as sel
 from yincai.support import services as svc
 from yincai.support.models import (
     CAUSE_CHOICES,
+    ActionItem,
     Award,
     Grouping,
     LearningProfile,
+    Meeting,
+    Observation,
     PairPreference,
     PeerPair,
     PlanReview,
+    PointsEntry,
     ProgressEntry,
+    Redemption,
     Reward,
     SelfGoal,
     SupportPlan,
@@ -525,9 +530,13 @@ def points(request: HttpRequest, class_id: int) -> HttpResponse:
             reason=request.POST.get("reason", ""), author=me, term=klass.term), f"已为 {len(chosen)} 名学生记录积分")
         return redirect(reverse("support:points", args=[klass.pk]))
     balances = sel.points_balances(students)
-    from yincai.support.models import PointsEntry
-
+    rewarded = set(PointsEntry.objects.filter(student__in=students, term=klass.term, points__gt=0)
+                   .values_list("student_id", flat=True))
+    rewarded |= set(Award.objects.filter(student__in=students, term=klass.term).values_list("student_id", flat=True))
+    coverage = {"n": len(rewarded), "total": len(students),
+                "pct": round(100 * len(rewarded) / len(students)) if students else 0}
     return render(request, "support/points.html", {
+        "coverage": coverage,
         "klass": klass, "rows": [{"student": s, "balance": balances[s.pk]} for s in students],
         "ledger": PointsEntry.objects.filter(student__in=students).select_related("student", "awarded_by")[:50],
         "suggestions": sel.progress_award_suggestions(klass, subject), "subject": subject,
@@ -583,6 +592,10 @@ def rewards(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not roles & REWARD_MANAGERS:
             messages.error(request, "只有班主任和学校管理员可以添加奖励")
+        elif request.POST.get("action") == "defaults":
+            added = _attempt(request, lambda: svc.reward_defaults(school_id=school.pk), "已添加常用奖励")
+            if added == []:
+                messages.info(request, "常用奖励都已在目录中")
         else:
             _attempt(request, lambda: svc.reward_create(
                 school_id=school.pk, name=request.POST.get("name", ""),
@@ -623,8 +636,6 @@ def me(request: HttpRequest) -> HttpResponse:
             due=_date(request.POST.get("due"), "期限"),
             points=_int(request.POST.get("points"), "奖励积分", lo=1, hi=20, default=5)), "目标已设定，加油！")
         return redirect(reverse("support:me"))
-    from yincai.support.models import PointsEntry, Redemption
-
     return render(request, "support/me.html", {
         "student": own, "balance": sel.points_balance(own),
         "ledger": PointsEntry.objects.filter(student=own)[:30],
@@ -676,8 +687,6 @@ def meetings(request: HttpRequest) -> HttpResponse:
 
         _attempt(request, create, "会议纪要已保存")
         return redirect(reverse("support:meetings"))
-    from yincai.support.models import Meeting
-
     return render(request, "support/meetings.html", {
         "meetings": sel.meetings_visible_to(request.user, term)[:50], "my_actions": sel.open_actions_of(request.user),
         "may_create": bool(roles & MEETING_CREATORS), "kinds": Meeting.KIND_CHOICES,
@@ -689,8 +698,6 @@ def meetings(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF_ROLES)
 @require_POST
 def action_done(request: HttpRequest) -> HttpResponse:
-    from yincai.support.models import ActionItem
-
     me = _me(request)
     allowed = ActionItem.objects.filter(meeting__in=sel.meetings_visible_to(request.user))
     if Role.ADMIN not in roles_of(request.user):
@@ -782,8 +789,6 @@ def observe(request: HttpRequest, class_id: int) -> HttpResponse:
         saved = _attempt(request, record, "课堂观察已保存")
         if saved is not None:
             return redirect(reverse("support:observe", args=[klass.pk]))
-    from yincai.support.models import Observation
-
     labels = [(f, str(Observation._meta.get_field(f).verbose_name)) for f in svc.OBSERVATION_FIELDS]
     return render(request, "support/observe.html", {
         "klass": klass, "students": students, "fields": labels, "today": timezone.localdate(),

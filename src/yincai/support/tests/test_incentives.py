@@ -118,3 +118,17 @@ def test_the_api_gives_a_parent_their_childs_points_but_not_anothers(personas: P
     data = client_for(personas, "pa").get(f"/api/v1/support/students/{personas.alice.pk}/points").json()
     assert data["balance"] == 6 and data["recent"][0]["reason"] == "认真"
     assert client_for(personas, "pa").get(f"/api/v1/support/students/{personas.bob.pk}/points").status_code == 404
+
+
+def test_the_starting_catalogue_is_added_once(personas: Personas) -> None:
+    c = client_for(personas, "hu")
+    c.post("/support/rewards/", {"action": "defaults"})
+    c.post("/support/rewards/", {"action": "defaults"})
+    names = list(Reward.objects.filter(school=personas.school).values_list("name", flat=True))
+    assert names.count("表扬信") == 1 and "免作业券" in names
+
+
+def test_the_points_page_shows_how_many_students_were_recognised(personas: Personas) -> None:
+    svc.points_award(students=[personas.alice], points=2, reason="发言", author=staff("hu"), term=personas.term)
+    page = client_for(personas, "hu").get(f"/support/classes/{personas.class31.pk}/points/").content.decode()
+    assert "1 / 2（50%）" in page
