@@ -17,7 +17,6 @@ import io
 import re
 import unicodedata
 import zipfile
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -140,7 +139,7 @@ def _check_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError):
+    except Exception:  # BadZipFile, NotImplementedError (bogus version/compression), EOFError, ValueError, ...
         raise ImportFileError("文件已损坏（无法解压），请在 Excel 中重新保存后再上传") from None
     if len(infos) > limits.max_zip_entries:
         raise ImportFileError(f"文件结构异常（包含 {len(infos)} 个内部条目），已拒绝处理")
@@ -165,7 +164,7 @@ def _check_extent(archive: zipfile.ZipFile, limits: Limits) -> None:
             continue
         try:
             xml = archive.read(info)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError):
+        except Exception:  # BadZipFile, zlib.error, NotImplementedError, EOFError, ... — all mean a damaged file
             raise ImportFileError("文件已损坏（工作表无法解压），请在 Excel 中重新保存后再上传") from None
         # Used extent: every cell reference r="XFD123" and every row number (C-speed findall + set).
         letters = set(_CELL_LETTERS.findall(xml))
@@ -238,6 +237,8 @@ def _read_xls(data: bytes, limits: Limits) -> list[Sheet]:
                             row.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
                         except (ValueError, OverflowError):
                             row.append(cell.value)
+                    elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                        row.append("TRUE" if cell.value else "FALSE")  # never the number 1/0
                     elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
                         row.append(None)
                     else:

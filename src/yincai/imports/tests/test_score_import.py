@@ -227,3 +227,19 @@ def test_a_class_that_disagrees_with_the_enrolment_is_a_warning(personas: Person
     a = fresh_assessment(personas)
     batch = _import(personas, a, xlsx([["学号", "姓名", "班级", "1"], ["20240101", "alice", "三年级(2)班", 2]]))
     assert any("本学期在 1 班" in w["text"] for w in batch.warnings)
+
+
+def test_a_boolean_cell_in_an_xls_is_not_read_as_the_score_1(personas: Personas) -> None:
+    import io
+
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("成绩")
+    for c, v in enumerate(["学号", "姓名", "1"]):
+        ws.write(0, c, v)
+    for c, v in enumerate(["20240101", "alice", True]):
+        ws.write(1, c, v)
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert "「TRUE」不是分数" in _refused(personas, fresh_assessment(personas), buf.getvalue(), "成绩.xls")
