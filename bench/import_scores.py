@@ -24,7 +24,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-SIZES = [int(x) for x in os.environ.get("BENCH_IMPORT_SIZES", "1000,10000").split(",")]
+SIZES = [int(x) for x in os.environ.get("BENCH_IMPORT_SIZES", "1000,5000,10000").split(",")]
 N_ITEMS = 40
 CLASS_SIZE = 50
 

@@ -108,7 +108,7 @@ def _new_batch(*, user: Any, kind: str, content: bytes, file_name: str, assessme
         status="preview" if plan.ok else "refused",
         file_name=file_name[:200],
         file_sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
+        content=content if plan.ok else b"",  # a refused file can never be confirmed: keep only its fingerprint
         assessment=assessment,
         term=(assessment.term if assessment else term) or Term.current(),
         created_by=user if getattr(user, "is_authenticated", False) else None,
