@@ -174,6 +174,17 @@ class _Roster:
                 stripped.setdefault(no.lstrip("0"), []).append(entry)
         self.by_stripped_no = {k: v[0] for k, v in stripped.items() if len(v) == 1 and k not in self.by_no}
 
+        # Students of this assessment's other classes (a grade-wide export holds them): skipped, not errors.
+        scope = Enrolment.objects.filter(term=assessment.term, school_class__grade=assessment.grade)
+        if assessment.school_class_id:
+            scope = scope.filter(school_class_id=assessment.school_class_id)
+        others = scope.exclude(student_id__in=list(self.names)).values_list(
+            "student__student_no", "student__name", "school_class__grade__level", "school_class__number")
+        self.other_nos = {no for no, _, _, _ in others}
+        self.other_names: dict[str, list[tuple[int, int]]] = {}
+        for _, name, level, number in others:
+            self.other_names.setdefault(squeeze(name), []).append((level, number))
+
     def exists_elsewhere(self, no: str) -> bool:
         return Student.objects.filter(school_id=self.school_id, student_no=no).exists()
 
@@ -350,6 +361,7 @@ def plan_scores(*, user: Any, assessment: Assessment, content: bytes, file_name:
             existing[(item_id, student_id)] = (pk, state, score)
 
     seen: dict[int, int] = {}
+    skipped = 0  # students of this assessment in classes the user does not teach
     ncols = len(columns)
     col_index = [col.col for col in columns]
     col_item = [col.item_id for col in columns]
@@ -371,6 +383,9 @@ def plan_scores(*, user: Any, assessment: Assessment, content: bytes, file_name:
         entry = None
         if no:
             entry = roster.by_no.get(no) or roster.by_stripped_no.get(no)
+            if entry is None and no in roster.other_nos:
+                skipped += 1
+                continue
             if entry is None:
                 if roster.exists_elsewhere(no):
                     out.error(f"学号 {no}（{name or '未写姓名'}）的学生不在本测评中您可录入的班级", excel_row, no_col)
@@ -396,6 +411,12 @@ def plan_scores(*, user: Any, assessment: Assessment, content: bytes, file_name:
                     out.error(f"无法识别班级「{klass_text}」（示例：三年级(1)班、3(1)班）", excel_row, class_col)
                     continue
                 candidates = [e for e in candidates if e[3] == number and (level is None or e[2] == level)]
+            if not candidates and name in roster.other_names:
+                level, number = parse_class_name(klass_text) if klass_text else (None, None)
+                if not klass_text or any(n == number and (level is None or lv == level)
+                                         for lv, n in roster.other_names[name]):
+                    skipped += 1
+                    continue
             if not candidates:
                 where = f"（{klass_text}）" if klass_text else ""
                 out.error(f"找不到学生「{name}」{where}：不在本测评中您可录入的班级，或姓名有误；可填写学号", excel_row,
@@ -473,6 +494,9 @@ def plan_scores(*, user: Any, assessment: Assessment, content: bytes, file_name:
                     _state_text(old[1], old[2]), _state_text(v.state, v.score), v.state, v.score,
                 ))
     plan.students = len(seen)
+    if skipped:
+        out.warn(f"跳过了 {skipped} 名其他班学生的成绩（本测评中您可录入的班级："
+                 f"{'、'.join(sorted({f'{lv}年级({n})班' for _, _, lv, n in roster.by_no.values()}))}）")
     plan.unchanged = len(plan.unchanged_states)
     counts = Counter(st for _, _, st, _ in plan.creates)
     counts.update(c.state for c in plan.updates)

@@ -95,12 +95,19 @@ def test_a_corrected_file_updates_only_what_changed_and_keeps_the_history(person
     assert scores_of(a)[("20240101", "4")] == ("blank", None)
 
 
-def test_a_teacher_may_only_import_students_of_classes_they_teach(personas: Personas) -> None:
+def test_a_teacher_imports_only_her_classes_from_a_grade_wide_sheet(personas: Personas) -> None:
     a = fresh_assessment(personas)
-    message = _refused(personas, a, (FIXTURES / "scores_merged_header.xlsx").read_bytes(), user="ma")
-    assert "学号 20240201" in message and "不在本测评中您可录入的班级" in message
-    _import(personas, a, xlsx(simple_rows()), user="ma")  # alice and amy are hers
-    assert scores_of(a)[("20240102", "1")] == ("scored", D("5"))
+    batch = _import(personas, a, (FIXTURES / "scores_merged_header.xlsx").read_bytes(), user="ma")
+    assert any("跳过了 1 名其他班学生" in w["text"] for w in batch.warnings)
+    got = scores_of(a)
+    assert {no for no, _ in got} == {"20240101", "20240102"}  # bob (三年级(2)班) is not hers: untouched
+    assert got[("20240101", "4")] == ("scored", D("2.5"))
+
+
+def test_a_student_of_another_grade_is_an_error_not_a_skip(personas: Personas) -> None:
+    a = fresh_assessment(personas)
+    message = _refused(personas, a, xlsx([["学号", "姓名", "1"], ["20230101", "dan", 1]]), user="ma")
+    assert "学号 20230101（dan）的学生不在本测评中您可录入的班级" in message
 
 
 def test_it_refuses_a_teacher_of_another_grade_before_reading_the_file(personas: Personas) -> None:
