@@ -132,6 +132,7 @@ def test_support_journey(page, server: str) -> None:
     first_goal = page.locator("tr.goal").first
     assert first_goal.locator("td.current").inner_text() == "100%"
     assert "已达成" in first_goal.inner_text()
+    page.wait_for_selector("#goal-chart canvas")
     screenshot(page, "support-plan-after-import")
 
     # --- the head teacher groups the class with CP-SAT and saves it

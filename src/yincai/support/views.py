@@ -255,8 +255,12 @@ def plan(request: HttpRequest, plan_id: int) -> HttpResponse:
         audit_sensitive_read(student_id=p.student_id, what="帮扶计划原因分析", object_id=p.pk)
     kps = KnowledgePoint.objects.filter(subject=p.subject, is_unit=False, grade_level__lte=(
         p.student.class_in(p.term).grade.level if p.student.class_in(p.term) else 6)).order_by("-grade_level", "order")
+    progress = sel.goal_progress(p)
+    chart = [{"name": g.goal.knowledge_point.name if g.goal.knowledge_point else g.goal.description,
+              "target": g.goal.target_rate, "points": [[pt.date, pt.rate, pt.assessment] for pt in g.series]}
+             for g in progress if g.series]
     return render(request, "support/plan.html", {
-        "plan": p, "progress": sel.goal_progress(p), "reviews": p.reviews.select_related("author"),
+        "plan": p, "progress": progress, "chart": chart, "reviews": p.reviews.select_related("author"),
         "timeline": ProgressEntry.objects.filter(plan=p).select_related("author")[:50],
         "kps": kps[:300], "review_kinds": PlanReview.KIND_CHOICES, "statuses": SupportPlan.STATUS_CHOICES,
         "today": timezone.localdate(),
