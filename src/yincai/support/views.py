@@ -101,6 +101,11 @@ def _attempt(request: HttpRequest, action: Callable[[], Any], ok: str) -> Any:
     return result
 
 
+def _pk(value: str | None) -> int:
+    """A primary key from form input; 0 (matches nothing) for anything that is not a positive integer."""
+    return int(value) if value and value.isdigit() else 0
+
+
 def _visible_student(request: HttpRequest, student_id: int) -> Student:
     return get_object_or_404(students_visible_to(request.user), pk=student_id)
 
@@ -193,7 +198,7 @@ def mentor_assign(request: HttpRequest, student_id: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])  # after the lookup: a stranger's object is 404
     me = _me(request)
-    mentor = Staff.objects.filter(school=st.school, pk=request.POST.get("mentor") or 0).first()
+    mentor = Staff.objects.filter(school=st.school, pk=_pk(request.POST.get("mentor"))).first()
     if mentor is None:
         messages.error(request, "请选择本校教师作为导师")
     else:
@@ -226,7 +231,7 @@ def plan_new(request: HttpRequest, student_id: int) -> HttpResponse:
         me = _me(request)
 
         def create() -> SupportPlan:
-            responsible = Staff.objects.filter(school=st.school, pk=request.POST.get("responsible") or 0).first()
+            responsible = Staff.objects.filter(school=st.school, pk=_pk(request.POST.get("responsible"))).first()
             if responsible is None:
                 raise ValidationError("请选择责任教师（包人头）")
             return svc.plan_create(
@@ -417,9 +422,13 @@ def grouping(request: HttpRequest, class_id: int) -> HttpResponse:
     subject = _subject(request)
     students = sel.class_students(klass)
     proposal = None
-    n_groups = _int(request.POST.get("n_groups"), "组数", default=max(2, min(8, len(students) // 6 or 2))) \
-        if request.method == "POST" else max(2, min(8, len(students) // 6 or 2))
-    if request.method == "POST":
+    n_groups = max(2, min(8, len(students) // 6 or 2))
+    raw_groups = request.POST.get("n_groups", "")
+    if request.method == "POST" and raw_groups.strip().isdigit():
+        n_groups = int(raw_groups)
+    elif request.method == "POST":
+        messages.error(request, "组数必须是整数")
+    if request.method == "POST" and raw_groups.strip().isdigit():
         def parse_pairs(field: str) -> list[tuple[int, int]]:
             pairs = []
             for line in request.POST.get(field, "").replace("，", ",").splitlines():
@@ -569,7 +578,7 @@ def award_grant(request: HttpRequest, class_id: int) -> HttpResponse:
 @require_POST
 def self_goal_confirm(request: HttpRequest) -> HttpResponse:
     goal = get_object_or_404(SelfGoal.objects.filter(student__in=students_visible_to(request.user)),
-                             pk=request.POST.get("goal") or 0)
+                             pk=_pk(request.POST.get("goal")))
     _attempt(request, lambda: svc.self_goal_confirm(goal=goal, author=_me(request)),
              f"已确认 {goal.student.name} 的目标达成并奖励 {goal.points} 积分")
     nxt = request.POST.get("next", "")
@@ -618,7 +627,7 @@ def rewards(request: HttpRequest) -> HttpResponse:
 @require_POST
 def reward_redeem(request: HttpRequest) -> HttpResponse:
     own = get_object_or_404(Student, user=request.user)
-    reward = get_object_or_404(Reward, school=own.school, pk=request.POST.get("reward") or 0)
+    reward = get_object_or_404(Reward, school=own.school, pk=_pk(request.POST.get("reward")))
     _attempt(request, lambda: svc.reward_redeem(student=own, reward=reward, term=_term()),
              f"兑换成功：{reward.name}，请找老师领取")
     return redirect(reverse("support:me"))
@@ -680,7 +689,7 @@ def meetings(request: HttpRequest) -> HttpResponse:
                 text = request.POST.get(f"action_{i}_text", "").strip()
                 if not text:
                     continue
-                owner = Staff.objects.filter(school=author.school, pk=request.POST.get(f"action_{i}_owner") or 0).first()
+                owner = Staff.objects.filter(school=author.school, pk=_pk(request.POST.get(f"action_{i}_owner"))).first()
                 if owner is None:
                     raise ValidationError(f"待办“{text}”请选择负责人")
                 actions.append(svc.ActionSpec(text, owner, _date(request.POST.get(f"action_{i}_due"), "待办期限")))
@@ -706,7 +715,7 @@ def action_done(request: HttpRequest) -> HttpResponse:
     allowed = ActionItem.objects.filter(meeting__in=sel.meetings_visible_to(request.user))
     if Role.ADMIN not in roles_of(request.user):
         allowed = allowed.filter(owner=me) | allowed.filter(meeting__created_by=me)
-    item = get_object_or_404(allowed, pk=request.POST.get("item") or 0)
+    item = get_object_or_404(allowed, pk=_pk(request.POST.get("item")))
     _attempt(request, lambda: svc.action_done(item=item, by=me, follow_up=request.POST.get("follow_up", "")),
              "待办已标记完成")
     return redirect(reverse("support:meetings"))

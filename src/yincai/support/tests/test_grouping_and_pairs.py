@@ -98,3 +98,11 @@ def test_a_student_cannot_wish_for_a_partner_outside_the_class(personas: Persona
     page = client_for(personas, "alice").post("/support/me/", {"action": "pair", "preferred": personas.bob.pk},
                                               follow=True).content.decode()
     assert "只能选择本班同学" in page
+
+
+def test_bad_group_counts_are_explained_in_chinese(personas: Personas) -> None:
+    _class_with_scores(personas)
+    c = client_for(personas, "hu")
+    url = f"/support/classes/{personas.class31.pk}/grouping/"
+    assert "组数必须是整数" in c.post(url, {"n_groups": "三"}).content.decode()
+    assert "组数应在 2 到" in c.post(url, {"n_groups": "40"}).content.decode()
