@@ -199,18 +199,20 @@ def mentor_caseload(user: Any, term: Term | None = None) -> list[CaseloadRow]:
         staff_ids.add(me.pk)
     since = timezone.localdate() - datetime.timedelta(days=30)
     today = timezone.localdate()
+    active = dict(plans.filter(responsible_id__in=staff_ids).values("responsible_id")
+                  .annotate(n=Count("id")).values_list("responsible_id", "n"))
+    overdue = dict(plans.filter(responsible_id__in=staff_ids, next_review__lt=today).values("responsible_id")
+                   .annotate(n=Count("id")).values_list("responsible_id", "n"))
+    recent = {r["teacher_id"]: (r["n"], r["m"]) for r in TutoringSession.objects.filter(
+        term=term, teacher_id__in=staff_ids, date__gte=since).values("teacher_id").annotate(n=Count("id"), m=Sum("minutes"))}
+    mentees: dict[int, list[Student]] = defaultdict(list)
+    for a in assignments.filter(mentor_id__in=staff_ids):
+        mentees[a.mentor_id].append(a.student)
     rows = []
     for staff in Staff.objects.filter(pk__in=staff_ids).order_by("name"):
-        mine = plans.filter(responsible=staff)
-        sessions = TutoringSession.objects.filter(term=term, teacher=staff, date__gte=since)
-        rows.append(CaseloadRow(
-            staff=staff,
-            mentees=[a.student for a in assignments if a.mentor_id == staff.pk],
-            active_plans=mine.count(),
-            overdue=mine.filter(next_review__lt=today).count(),
-            sessions_30d=sessions.count(),
-            minutes_30d=int(sessions.aggregate(m=Sum("minutes"))["m"] or 0),
-        ))
+        n, m = recent.get(staff.pk, (0, 0))
+        rows.append(CaseloadRow(staff=staff, mentees=mentees.get(staff.pk, []), active_plans=active.get(staff.pk, 0),
+                                overdue=overdue.get(staff.pk, 0), sessions_30d=n, minutes_30d=int(m or 0)))
     return rows
 
 
