@@ -271,6 +271,7 @@ class CognitiveDiagnosisModel:
     """
 
     rule: ClassVar[Rule] = "GDINA"
+    _aug_cache: tuple[CompressedResponses, FloatArray] | None = None
 
     def __init__(
         self,
@@ -479,6 +480,7 @@ class CognitiveDiagnosisModel:
         )
         self.aic_ = self.fit_statistics_.aic
         self.bic_ = self.fit_statistics_.bic
+        self._aug_cache = None  # do not keep the (possibly large) training matrix alive
         return self
 
     # parameter vector: item part (model-specific) followed by the attribute-distribution part
@@ -611,7 +613,7 @@ class CognitiveDiagnosisModel:
 
     def _augmented(self, data: CompressedResponses) -> FloatArray:
         """``[values | observed | 1]`` (observed dropped when nothing is missing), cached per data."""
-        cached = getattr(self, "_aug_cache", None)
+        cached = self._aug_cache
         if cached is not None and cached[0] is data:
             return cached[1]
         parts = [data.values, data.observed] if data.any_missing else [data.values]
