@@ -178,3 +178,13 @@ def test_the_api_lists_plans_with_goal_progress_for_staff_only(personas: Persona
     data = client_for(personas, "mei").get(f"/api/v1/support/students/{personas.alice.pk}/plans").json()
     assert data[0]["goals"][0]["current_rate"] == 0.0 and "causes" not in data[0]
     assert client_for(personas, "pa").get(f"/api/v1/support/students/{personas.alice.pk}/plans").status_code == 403
+
+
+def test_the_demo_seed_builds_plans_for_mentees_through_the_services(personas: Personas) -> None:
+    from yincai.support.demo import seed_support
+
+    counts = seed_support(term=personas.term)
+    assert counts["plans"] >= 1 and counts["rewards"] == 5
+    plan = SupportPlan.objects.get(student=personas.alice, term=personas.term)
+    assert plan.responsible == staff("mei") and plan.goals.exists()
+    assert seed_support(term=personas.term)["plans"] == 0  # idempotent
