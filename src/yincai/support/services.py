@@ -695,3 +695,34 @@ def reward_defaults(*, school_id: int) -> list[Reward]:
     have = set(Reward.objects.filter(school_id=school_id).values_list("name", flat=True))
     return [Reward.objects.create(school_id=school_id, name=n, description=d, cost=c, stock=s)
             for n, d, c, s in DEFAULT_REWARDS if n not in have]
+
+
+@transaction.atomic
+def plan_update(*, plan: SupportPlan, author: Staff, causes: list[str], cause_notes: str, measures: str,
+                family_note: str, responsible: Staff, review_every_days: int) -> SupportPlan:
+    """Adjust a plan's analysis and measures (调整); what changed is written to the 转化记载簿."""
+    if responsible.school_id != plan.student.school_id:
+        raise ValidationError("责任教师必须是本校教师")
+    if not 7 <= review_every_days <= 62:
+        raise ValidationError("复查周期应在 7 到 62 天之间")
+    causes = _check_causes(causes)
+    changed = []
+    if causes != plan.causes or cause_notes.strip() != plan.cause_notes:
+        changed.append("原因分析")
+    if measures.strip() != plan.measures:
+        changed.append("帮扶措施")
+    if family_note.strip() != plan.family_note:
+        changed.append("给家长的话")
+    if responsible.pk != plan.responsible_id:
+        changed.append(f"责任教师→{responsible.name}")
+    if review_every_days != plan.review_every_days:
+        changed.append(f"复查周期→{review_every_days}天")
+    if not changed:
+        raise ValidationError("没有修改任何内容")
+    plan.causes, plan.cause_notes, plan.measures = causes, cause_notes.strip(), measures.strip()
+    plan.family_note, plan.responsible, plan.review_every_days = family_note.strip(), responsible, review_every_days
+    plan.save()
+    _entry(plan.student, "note", f"{author.name} 调整计划：{'、'.join(changed)}", plan=plan, author=author)
+    audit_record(action="update", model="support.SupportPlan", object_id=plan.pk, student_id=plan.student_id,
+                 detail="调整：" + "、".join(changed))
+    return plan

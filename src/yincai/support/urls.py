@@ -12,6 +12,7 @@ urlpatterns = [
     path("students/<int:student_id>/mentor/", views.mentor_assign, name="mentor_assign"),
     path("students/<int:student_id>/plans/new/", views.plan_new, name="plan_new"),
     path("plans/<int:plan_id>/", views.plan, name="plan"),
+    path("plans/<int:plan_id>/edit/", views.plan_edit, name="plan_edit"),
     path("plans/<int:plan_id>/goals/", views.goal_add, name="goal_add"),
     path("plans/<int:plan_id>/reviews/", views.review_add, name="review_add"),
     path("plans/<int:plan_id>/share/", views.plan_share, name="plan_share"),

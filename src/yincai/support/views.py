@@ -268,9 +268,30 @@ def plan(request: HttpRequest, plan_id: int) -> HttpResponse:
         "plan": p, "progress": progress, "chart": chart, "reviews": p.reviews.select_related("author"),
         "timeline": ProgressEntry.objects.filter(plan=p).select_related("author")[:50],
         "kps": kps[:300], "review_kinds": PlanReview.KIND_CHOICES, "statuses": SupportPlan.STATUS_CHOICES,
-        "today": timezone.localdate(),
+        "today": timezone.localdate(), "causes": CAUSE_CHOICES, "staff": _school_staff(p.student),
         "default_due": min(p.term.end_date, timezone.localdate() + datetime.timedelta(days=42)),
     })
+
+
+@role_required(*STAFF_ROLES)
+def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
+    p = _visible_plan(request, plan_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])  # after the lookup: a stranger's object is 404
+    me = _me(request)
+
+    def update() -> SupportPlan:
+        responsible = Staff.objects.filter(school=p.student.school, pk=_pk(request.POST.get("responsible"))).first()
+        if responsible is None:
+            raise ValidationError("请选择责任教师（包人头）")
+        return svc.plan_update(
+            plan=p, author=me, causes=request.POST.getlist("causes"), cause_notes=request.POST.get("cause_notes", ""),
+            measures=request.POST.get("measures", ""), family_note=request.POST.get("family_note", ""),
+            responsible=responsible,
+            review_every_days=_int(request.POST.get("review_every_days"), "复查周期", lo=7, hi=62))
+
+    _attempt(request, update, "计划已调整")
+    return redirect(reverse("support:plan", args=[p.pk]))
 
 
 @role_required(*STAFF_ROLES)

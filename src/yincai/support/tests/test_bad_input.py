@@ -35,6 +35,7 @@ def test_junk_posts_never_cause_server_errors(personas: Personas) -> None:
         reverse("support:plan_new", args=[personas.alice.pk]), reverse("support:mentor_assign", args=[personas.alice.pk]),
         reverse("support:profile_save", args=[personas.alice.pk]), reverse("support:goal_add", args=[plan.pk]),
         reverse("support:review_add", args=[plan.pk]), reverse("support:plan_share", args=[plan.pk]),
+        reverse("support:plan_edit", args=[plan.pk]),
         reverse("support:goals_check", args=[plan.pk]), reverse("support:session_new"),
         reverse("support:grouping", args=[personas.class31.pk]), reverse("support:grouping_save", args=[personas.class31.pk]),
         reverse("support:pairs", args=[personas.class31.pk]), reverse("support:points", args=[personas.class31.pk]),

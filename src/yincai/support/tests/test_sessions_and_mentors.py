@@ -135,3 +135,22 @@ def test_every_page_renders_with_a_plain_chinese_title(personas: Personas, user:
     assert page.status_code == 200
     title = re.search(r"<title>(.*?)</title>", page.content.decode(), re.S)
     assert title and "<" not in title.group(1) and "因材" in title.group(1)
+
+
+def test_a_plan_is_adjusted_and_the_change_is_logged(personas: Personas) -> None:
+    plan = _plan(personas, measures="旧措施")
+    r = client_for(personas, "mei").post(f"/support/plans/{plan.pk}/edit/", {
+        "causes": ["student_method"], "measures": "新措施：每天堂堂清", "responsible": staff("mei").pk,
+        "review_every_days": "30"})
+    assert r.status_code == 302
+    plan.refresh_from_db()
+    assert plan.measures == "新措施：每天堂堂清" and plan.responsible == staff("mei") and plan.causes == ["student_method"]
+    entry = ProgressEntry.objects.filter(plan=plan, kind="note").get()
+    assert "帮扶措施" in entry.text and "责任教师→mei" in entry.text
+
+
+def test_an_unchanged_adjustment_is_refused(personas: Personas) -> None:
+    plan = _plan(personas, measures="措施")
+    page = client_for(personas, "hu").post(f"/support/plans/{plan.pk}/edit/", {
+        "measures": "措施", "responsible": staff("hu").pk, "review_every_days": "14"}, follow=True).content.decode()
+    assert "没有修改任何内容" in page
