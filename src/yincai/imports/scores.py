@@ -10,6 +10,7 @@ by name (+ class when given); a duplicate name without 学号 is an error, not a
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -508,6 +509,31 @@ def plan_scores(*, user: Any, assessment: Assessment, content: bytes, file_name:
     return plan
 
 
+def _insert_scores(rows: list[tuple[int, int, Decimal | None, str]]) -> None:
+    """Bulk insert of new ItemScore rows (the caller's transaction). On SQLite ≥ 3.38 the rows travel as one JSON
+    array per chunk and are unpacked by json_each inside SQLite (~25% faster than executemany for 400k rows);
+    elsewhere executemany. Scores go as decimal strings, exactly as Django itself stores DecimalField on SQLite."""
+    table = ItemScore._meta.db_table
+    chunk = 50_000
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite" and _sqlite_json_ok():
+            sql = (f"INSERT INTO {table} (item_id, student_id, score, state) "
+                   "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(%s)")
+            for start in range(0, len(rows), chunk):
+                part = rows[start:start + chunk]
+                cursor.execute(sql, [json.dumps([(i, s, None if v is None else str(v), st) for i, s, v, st in part])])
+            return
+        sql = f"INSERT INTO {table} (item_id, student_id, score, state) VALUES (%s, %s, %s, %s)"
+        for start in range(0, len(rows), chunk):
+            cursor.executemany(sql, rows[start:start + chunk])
+
+
+def _sqlite_json_ok() -> bool:
+    import sqlite3
+
+    return sqlite3.sqlite_version_info >= (3, 38, 0)
+
+
 def apply_scores(plan: ScoresPlan) -> dict[int, int]:
     """Write a problem-free plan (inside the caller's transaction). Returns column index → item id."""
     assert plan.ok, "apply_scores needs a plan without problems"
@@ -528,12 +554,7 @@ def apply_scores(plan: ScoresPlan) -> dict[int, int]:
         if col.item_id is not None:
             item_of[k] = col.item_id
     if plan.creates:
-        table = ItemScore._meta.db_table
-        sql = f"INSERT INTO {table} (item_id, student_id, score, state) VALUES (%s, %s, %s, %s)"
-        params = [(item_of[k], sid, score, state) for k, sid, state, score in plan.creates]
-        with connection.cursor() as cursor:
-            for start in range(0, len(params), 20000):
-                cursor.executemany(sql, params[start:start + 20000])
+        _insert_scores([(item_of[k], sid, score, state) for k, sid, state, score in plan.creates])
     if plan.updates:
         objs = [ItemScore(pk=c.itemscore_id, item_id=c.item_id, student_id=c.student_id, state=c.state, score=c.score)
                 for c in plan.updates]
