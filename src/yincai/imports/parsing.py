@@ -197,7 +197,9 @@ def _read_xlsx(data: bytes, limits: Limits) -> list[Sheet]:
             if str(meta.typ) not in ("SheetTypeEnum.WorkSheet", "WorkSheet"):
                 continue
             raw = book.get_sheet_by_name(meta.name)
-            sheets.append(Sheet(meta.name, [[_clean(v) for v in row] for row in raw.to_python(skip_empty_area=False)]))
+            grid = raw.to_python(skip_empty_area=False)
+            # floats (most cells of a score sheet) need no cleaning; calamine never yields NaN
+            sheets.append(Sheet(meta.name, [[v if v.__class__ is float else _clean(v) for v in row] for row in grid]))
     except ImportFileError:
         raise
     except Exception as exc:  # calamine raises several error types (CalamineError, XmlError, ZipError, ...)
