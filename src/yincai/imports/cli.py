@@ -33,8 +33,12 @@ def _print_summary(summary: dict[str, Any]) -> None:
     print("；".join(parts))
     if summary.get("states"):
         print("状态：" + "、".join(f"{k} {v}" for k, v in summary["states"].items()))
-    for change in summary.get("changes", [])[:20]:
-        print("  修改：" + "  ".join(f"{v}" for v in change.values()))
+    changes = summary.get("changes", [])
+    for change in changes[:20]:
+        who = " ".join(str(change[k]) for k in ("student", "item", "field") if change.get(k))
+        print(f"  修改：{who}：{change.get('old') or '（空）'} → {change.get('new') or '（空）'}")
+    if summary.get("updates", 0) > 20:
+        print(f"  …… 共 {summary['updates']} 处修改（完整记录见网页上的导入记录）")
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -84,4 +88,18 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 1
     if warnings:
         _print_problems("提醒：", [w.get("text", w) if isinstance(w, dict) else w for w in warnings])
+    _wait_for_background_work()
     return 0
+
+
+def _wait_for_background_work() -> None:
+    """A committed import may start background threads (the grade's diagnosis recompute); the command stays
+    until they finish, so the process does not end in the middle of one."""
+    import threading
+
+    pending = [t for t in threading.enumerate() if t is not threading.current_thread() and t.name.startswith("recompute-")]
+    if pending:
+        print("正在更新诊断结果（重新计算本年级）……", flush=True)
+        for t in pending:
+            t.join()
+        print("诊断结果已更新。")

@@ -116,7 +116,7 @@ class ScoresPlan:
             "unchanged": self.unchanged,
             "states": {STATE_LABEL.get(k, k): v for k, v in sorted(self.states.items())},
             "changes": [
-                {"student": f"{c.student_name}({c.student_no})", "item": c.item_label, "old": c.old, "new": c.new}
+                {"student": f"{c.student_name}({c.student_no})", "item": f"第{c.item_label}题", "old": c.old, "new": c.new}
                 for c in self.updates[:200]
             ],
         }
