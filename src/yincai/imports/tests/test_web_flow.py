@@ -187,3 +187,29 @@ def test_the_problems_of_a_refused_upload_download_as_a_spreadsheet(personas: Pe
     assert ["成绩", "2", "F", "第4题得分 9 超过满分 5"] in rows
     wb = openpyxl.load_workbook(io.BytesIO(c.get(f"/imports/batches/{batch.pk}/export/").content))
     assert wb.sheetnames == ["问题", "提醒"]
+
+
+def test_the_admin_imports_a_roster_through_the_web(personas: Personas) -> None:
+    from yincai.imports.tests.test_roster_import import GUARDIANS, STUDENTS, TEACHERS, _roster
+    from yincai.school.models import Student
+
+    c = _client(personas, "wang")
+    response = c.post("/imports/upload/", {"kind": "roster", "file": SimpleUploadedFile("花名册.xlsx",
+                                                                                         _roster(STUDENTS, GUARDIANS, TEACHERS))})
+    batch = ImportBatch.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+    page = c.get(f"/imports/batches/{batch.pk}/").content.decode()
+    assert "花名册导入预览" in page and "监护关系" in page and "教师" in page
+    assert not Student.objects.filter(student_no="30260001").exists()
+    c.post(f"/imports/batches/{batch.pk}/confirm/")
+    assert Student.objects.filter(student_no="30260001").exists()
+
+
+def test_a_teacher_imports_a_blueprint_through_the_web(personas: Personas) -> None:
+    a = fresh_assessment(personas, n_items=0)
+    c = _client(personas, "ma")
+    rows = [["题号", "大题", "满分", "题型", "知识点", "能力维度", "难度层级"], ["1", "一、计算", 4, "计算题", "", "计算", "基础"]]
+    _upload(c, a.pk, xlsx(rows, title="试卷结构"), kind="blueprint")
+    batch = ImportBatch.objects.get(assessment=a, kind="blueprint")
+    assert batch.status == "preview", batch.problems
+    c.post(f"/imports/batches/{batch.pk}/confirm/")
+    assert list(a.items.values_list("label", "max_score")) == [("1", Decimal(4))]
