@@ -97,8 +97,9 @@ def is_blank_row(row: list[Cell]) -> bool:
 
 
 def label_key(value: Cell) -> str:
-    """Item labels compared loosely: '第 1 题' == '1' == '1.' == '１'."""
+    """Item labels compared loosely: '第 1 题' == '1' == '1.' == '１' == '1(3分)'."""
     text = squeeze(text_of(value))
+    text = re.sub(r"\((满分)?\d+(\.\d+)?分?\)$", "", text)
     text = re.sub(r"^第", "", text)
     text = re.sub(r"(题|小题)$", "", text)
     return text.rstrip(".、．:：")

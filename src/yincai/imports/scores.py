@@ -46,7 +46,8 @@ from yincai.imports.selectors import students_for_scores
 from yincai.school.models import Enrolment, Student
 
 META_SYNONYMS: dict[str, set[str]] = {
-    "student_no": {"学号", "学生学号", "学籍号", "考号", "准考证号", "学生编号"},
+    "student_no": {"学号", "学生学号", "学籍号", "学生编号"},
+    "exam_no": {"考号", "准考证号", "考试号"},  # used as 学号 only when the sheet has no 学号 column
     "name": {"姓名", "学生姓名", "学生", "名字"},
     "klass": {"班级", "班别", "班级名称", "行政班", "所在班级"},
     "total": {"总分", "总成绩", "合计", "卷面总分", "成绩", "得分"},
@@ -196,7 +197,7 @@ def _pick_sheet(sheets: list[Sheet], out: Collector) -> tuple[Sheet, int, dict[s
         if squeeze(sheet.name) in {"说明", "填写说明", "使用说明"}:
             tried.append(sheet.name)
             continue
-        found = find_header(sheet, META_SYNONYMS, {"student_no", "name"})
+        found = find_header(sheet, META_SYNONYMS, {"student_no", "exam_no", "name"})
         if found:
             return sheet, found[0], found[1]
         tried.append(sheet.name)
@@ -345,6 +346,8 @@ def plan_scores(*, user: Any, assessment: Assessment, content: bytes, file_name:
             plan.new_items = len(columns)
     plan.columns = columns
 
+    if "student_no" not in meta and "exam_no" in meta:
+        meta["student_no"] = meta["exam_no"]
     no_col, name_col, class_col, total_col = (meta.get(k) for k in ("student_no", "name", "klass", "total"))
     if no_col is None and name_col is None:
         out.error("缺少「学号」或「姓名」列", h + 1)

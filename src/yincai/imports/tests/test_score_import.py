@@ -250,3 +250,15 @@ def test_a_boolean_cell_in_an_xls_is_not_read_as_the_score_1(personas: Personas)
     buf = io.BytesIO()
     wb.save(buf)
     assert "「TRUE」不是分数" in _refused(personas, fresh_assessment(personas), buf.getvalue(), "成绩.xls")
+
+
+def test_exam_numbers_and_points_in_headers_as_exported_by_marking_systems(personas: Personas) -> None:
+    a = fresh_assessment(personas)
+    rows = [["考号", "学号", "姓名", "第1题(5分)", "2（5分）", "3", "4", "客观题", "校次"],
+            ["K001", "20240101", "alice", 1, 2, 3, 4, 3, 10]]
+    _import(personas, a, xlsx(rows))
+    assert scores_of(a)[("20240101", "2")] == ("scored", D(2))
+    # without a 学号 column, 考号 is taken as the student number
+    b = fresh_assessment(personas, name="只有考号")
+    _import(personas, b, xlsx([["考号", "姓名", "1"], ["20240102", "amy", 5]]))
+    assert scores_of(b)[("20240102", "1")] == ("scored", D(5))
