@@ -72,12 +72,16 @@ def _col_number(letters: bytes) -> int:
 
 
 def norm_text(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip()
+    if not unicodedata.is_normalized("NFKC", value):
+        value = unicodedata.normalize("NFKC", value)
+    return value.strip()
 
 
 def squeeze(value: str) -> str:
     """Normalised text without any whitespace: "姓　名" → "姓名", "张 三" → "张三"."""
-    return re.sub(r"\s+", "", norm_text(value))
+    if not unicodedata.is_normalized("NFKC", value):
+        value = unicodedata.normalize("NFKC", value)
+    return "".join(value.split())
 
 
 def _clean(value: object) -> Cell:
