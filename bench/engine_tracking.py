@@ -75,6 +75,11 @@ json.dump({"fit_s": fit_s, "predict_s": pred_s, "n": int(len(pred))}, open(out +
 """
 
 
+def _clean_env() -> dict[str, str]:
+    """Our environment without PYTHONPATH, so the peer's interpreter never sees ``src/``."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
 def ensure_pybkt_env() -> Path | None:
     """Create (once) the pyBKT environment; return its python, or None with a printed reason."""
     python = ENV_DIR / "bin" / "python"
@@ -86,8 +91,8 @@ def ensure_pybkt_env() -> Path | None:
     try:
         if ENV_DIR.exists():
             shutil.rmtree(ENV_DIR)
-        subprocess.run([base, "-m", "venv", str(ENV_DIR)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *PYBKT_PINS], check=True)
+        subprocess.run([base, "-m", "venv", str(ENV_DIR)], check=True, env=_clean_env())
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *PYBKT_PINS], check=True, env=_clean_env())
     except (subprocess.CalledProcessError, OSError) as exc:
         print(f"!!! could not create the pyBKT environment: {exc}")
         return None
@@ -103,9 +108,11 @@ def run_pybkt(train: Path, test: Path, n_test: int) -> tuple[float, float, np.nd
         script = Path(tmp) / "run_pybkt.py"
         script.write_text(PYBKT_SCRIPT)
         out = str(Path(tmp) / "pybkt")
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         proc = subprocess.run(
-            [str(python), str(script), str(train), str(test), out], env=env, capture_output=True, text=True
+            [str(python), str(script), str(train), str(test), out],
+            env=_clean_env(),
+            capture_output=True,
+            text=True,
         )
         if proc.returncode != 0:
             print(f"!!! pyBKT failed:\n{proc.stderr[-3000:]}")
@@ -184,6 +191,11 @@ def main() -> int:
     best_peer = max((r[3] for r in rows[1:] if np.isfinite(r[3])), default=float("nan"))
     verdict = "at or above" if rows[0][3] >= best_peer else "BELOW"
     print(f"our AUC {rows[0][3]:.4f} is {verdict} the best peer ({best_peer:.4f})")
+    print(
+        "note: this version of the data holds duplicated rows (Xiong et al. 2016, see SOURCE.md), "
+        "which rewards models that weigh the most recent responses; all three models see the "
+        "same data and protocol."
+    )
     print(
         f"ours: ability half-life {ours.ability_half_life_:g} responses, ability weight "
         f"{ours.ability_weight_:.3f}; KP half-lives (responses) median {np.median(ours.half_life_):g}; "
