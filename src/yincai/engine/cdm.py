@@ -781,7 +781,7 @@ class CognitiveDiagnosisModel:
         x = self._checked_input(X, max_scores)
         post = self._posterior(x, self.item_probs_, self.class_probs_)
         pats = self.patterns_.astype(np.float64)
-        prob = post @ pats
+        prob = np.clip(post @ pats, 0.0, 1.0)  # a posterior summing to 1 + 1e-16 must not give sqrt(<0)
         if n_draws > 0:
             rng = np.random.default_rng(seed)
             draws = np.empty((n_draws, *prob.shape))
