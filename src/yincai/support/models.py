@@ -348,6 +348,7 @@ class Meeting(models.Model):
     )
     minutes = models.TextField("会议纪要", blank=True)
     decisions = models.TextField("决议", blank=True)
+    students = models.ManyToManyField(Student, blank=True, related_name="support_meetings", verbose_name="讨论的学生")
     created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, verbose_name="记录人")
 
     class Meta:

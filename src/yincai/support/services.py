@@ -565,7 +565,7 @@ class ActionSpec:
 @transaction.atomic
 def meeting_create(*, term: Term, author: Staff, kind: str, title: str, date: datetime.date, minutes: str = "",
                    decisions: str = "", school_class: SchoolClass | None = None,
-                   actions: list[ActionSpec] | None = None) -> Meeting:
+                   actions: list[ActionSpec] | None = None, students: list[Student] | None = None) -> Meeting:
     if kind not in dict(Meeting.KIND_CHOICES):
         raise ValidationError("会议类型无效")
     if not title.strip():
@@ -582,6 +582,10 @@ def meeting_create(*, term: Term, author: Staff, kind: str, title: str, date: da
                                      school_class=school_class, created_by=author)
     for a in actions or []:
         ActionItem.objects.create(meeting=meeting, text=a.text.strip()[:200], owner=a.owner, due=a.due)
+    meeting.students.set(students or [])
+    for s in students or []:
+        _entry(s, "note", f"{meeting.get_kind_display()}“{meeting.title}”讨论了该生"
+               + (f"：{meeting.decisions.strip()[:120]}" if meeting.decisions.strip() else ""), author=author, date=date)
     audit_record(action="create", model="support.Meeting", object_id=meeting.pk, detail=meeting.title)
     return meeting
 

@@ -714,18 +714,27 @@ def meetings(request: HttpRequest) -> HttpResponse:
                 if owner is None:
                     raise ValidationError(f"待办“{text}”请选择负责人")
                 actions.append(svc.ActionSpec(text, owner, _date(request.POST.get(f"action_{i}_due"), "待办期限")))
+            ids = [i for i in request.POST.getlist("students") if i.isdigit()]
+            students = list(students_visible_to(request.user, term).filter(pk__in=ids))
+            if len(students) != len(set(ids)):
+                raise ValidationError("所选学生中有您无权查看的学生")
             return svc.meeting_create(term=term, author=author, kind=request.POST.get("kind", ""),
                                       title=request.POST.get("title", ""), date=date, school_class=klass,
                                       minutes=request.POST.get("minutes", ""), decisions=request.POST.get("decisions", ""),
-                                      actions=actions)
+                                      actions=actions, students=students)
 
         _attempt(request, create, "会议纪要已保存")
         return redirect(reverse("support:meetings"))
+    meetings = list(sel.meetings_visible_to(request.user, term).prefetch_related("students")[:50])
+    visible_ids = set(students_visible_to(request.user, term).values_list("pk", flat=True))
+    shown = [(m, [s for s in m.students.all() if s.pk in visible_ids]) for m in meetings]  # no strangers' names
     return render(request, "support/meetings.html", {
-        "meetings": sel.meetings_visible_to(request.user, term)[:50], "my_actions": sel.open_actions_of(request.user),
+        "meetings": shown, "my_actions": sel.open_actions_of(request.user),
         "may_create": bool(roles & MEETING_CREATORS), "kinds": Meeting.KIND_CHOICES,
         "staff": Staff.objects.filter(school=me.school).order_by("name") if me else [],
         "classes": classes_visible_to(request.user, term), "today": timezone.localdate(), "slots": range(3),
+        "students": sel.plans_visible_to(request.user, term).filter(status__in=["active", "adjusted"])
+        .select_related("student").order_by("student__student_no"),
     })
 
 

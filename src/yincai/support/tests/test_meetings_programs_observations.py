@@ -104,3 +104,32 @@ def test_learning_style_and_interests_are_saved(personas: Personas) -> None:
     assert LearningProfile.objects.get(student=personas.alice).interests == "画画、拼图"
     assert client_for(personas, "mei").post(f"/support/students/{personas.dan.pk}/profile/",
                                             {"style": "visual"}).status_code == 404
+
+
+def test_a_meeting_discusses_students_and_only_visible_names_are_shown(personas: Personas) -> None:
+    hu = staff("hu")
+    from yincai.school.models import Subject
+
+    svc.plan_create(student=personas.alice, term=personas.term, subject=Subject.objects.get(code="math"), author=hu,
+                    responsible=hu)
+    r = client_for(personas, "hu").post("/support/meetings/", {"kind": "monthly", "title": "转化会",
+                                                               "decisions": "加强口算", "students": [personas.alice.pk]})
+    assert r.status_code == 302
+    meeting = Meeting.objects.get(title="转化会")
+    assert list(meeting.students.all()) == [personas.alice]
+    from yincai.support.models import ProgressEntry
+
+    assert ProgressEntry.objects.filter(student=personas.alice, text__contains="转化会").exists()
+    assert "alice" in client_for(personas, "hu").get("/support/meetings/").content.decode()
+    # a school-wide meeting about dan is visible to hu, but not dan's name
+    svc.meeting_create(term=personas.term, author=staff("wang"), kind="monthly", title="全校会",
+                       date=timezone.localdate(), students=[personas.dan])
+    page = client_for(personas, "hu").get("/support/meetings/").content.decode()
+    assert "全校会" in page and "dan" not in page
+
+
+def test_a_meeting_cannot_name_a_student_the_recorder_does_not_see(personas: Personas) -> None:
+    before = Meeting.objects.count()
+    page = client_for(personas, "hu").post("/support/meetings/", {"kind": "monthly", "title": "x",
+                                                                  "students": [personas.dan.pk]}, follow=True)
+    assert "无权查看" in page.content.decode() and Meeting.objects.count() == before
