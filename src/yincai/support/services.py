@@ -182,6 +182,8 @@ def plan_create(
         raise ValidationError("复查周期应在 7 到 62 天之间（双周小结为 14 天，月度复查为 30 天）")
     if not student.enrolments.filter(term=term).exists():
         raise ValidationError("该学生本学期未在读")
+    if SupportPlan.objects.filter(student=student, term=term, subject=subject, status__in=["active", "adjusted"]).exists():
+        raise ValidationError(f"该生本学期已有进行中的{subject.name}帮扶计划，请在原计划上调整或先结束它")
     goals = goals or []
     for g in goals:
         _check_goal(g, term)

@@ -188,3 +188,12 @@ def test_the_demo_seed_builds_plans_for_mentees_through_the_services(personas: P
     plan = SupportPlan.objects.get(student=personas.alice, term=personas.term)
     assert plan.responsible == staff("mei") and plan.goals.exists()
     assert seed_support(term=personas.term)["plans"] == 0  # idempotent
+
+
+def test_a_second_running_plan_for_the_same_subject_is_refused(personas: Personas) -> None:
+    hu = staff("hu")
+    first = svc.plan_create(student=personas.alice, term=personas.term, subject=_math(), author=hu, responsible=hu)
+    with pytest.raises(ValidationError, match="已有进行中的数学帮扶计划"):
+        svc.plan_create(student=personas.alice, term=personas.term, subject=_math(), author=hu, responsible=hu)
+    svc.review_add(plan=first, author=hu, kind="final", content="转化完成", status_after="closed")
+    assert svc.plan_create(student=personas.alice, term=personas.term, subject=_math(), author=hu, responsible=hu)
