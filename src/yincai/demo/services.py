@@ -388,7 +388,12 @@ def build_demo_school(
         builder.build_other_subjects()
         builder.build_support_context()
         audit_record(action="bulk", model="demo", detail=f"生成演示学校（seed={seed}）")
-    __import__("yincai.insight.services", fromlist=["x"]).recompute_school(term=builder.term)  # diagnosis populated
+    # The demo shows the loop populated: diagnosis (tiers, alerts) first, then plans built from it.
+    from yincai.insight.services import recompute_school
+    from yincai.support.demo import seed_support
+
+    recompute_school(term=builder.term)
+    seed_support(term=builder.term)
     return DemoResult(
         school=builder.school,
         students=Student.objects.filter(school=builder.school).count(),
