@@ -160,7 +160,7 @@ def test_support_journey(page, server: str) -> None:
 
     # --- points and a reward
     page.goto(server + "/support/rewards/")
-    page.fill("input[name=name]", "免作业券")
+    page.fill("input[name=name]", "图书角优先借阅")
     page.fill("input[name=cost]", "20")
     page.fill("input[name=stock]", "5")
     page.get_by_role("button", name="上架").click()
@@ -179,7 +179,7 @@ def test_support_journey(page, server: str) -> None:
     page.goto(server + "/support/me/")
     before = int(page.inner_text("#balance"))
     assert before >= 30
-    page.get_by_role("button", name="兑换免作业券").click()
+    page.get_by_role("button", name="兑换图书角优先借阅").click()
     assert "兑换成功" in page.inner_text("main")
     assert int(page.inner_text("#balance")) == before - 20
     assert "学困" not in page.inner_text("body")
