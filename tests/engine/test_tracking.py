@@ -331,3 +331,14 @@ def test_pfa_baseline_learns_that_successes_help() -> None:
     model = PerformanceFactorsModel().fit(sequence_events(kp, corr))
     assert np.all(model.coef_[:, 1] > 0.0)  # each prior success raises the odds
     assert model.score(sequence_events(kp, corr)) > 0.6
+
+
+def test_tracking_and_rootcause_do_not_import_django() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import yincai.engine.tracking, yincai.engine.rootcause, yincai.engine.datasets; "
+        "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
