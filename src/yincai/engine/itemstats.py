@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from yincai.engine._data import FloatArray, IntArray, as_response_matrix
+from yincai.engine._data import BoolArray, FloatArray, IntArray, as_response_matrix
 
 __all__ = ["ItemAnalysis", "item_analysis", "kp_coverage", "kp_score_rates", "KPCoverage"]
 
@@ -81,6 +81,13 @@ class ItemAnalysis:
     score_counts: list[IntArray]
     flags: list[tuple[str, ...]]
     total_rate: FloatArray
+
+
+def _column_mean(values: FloatArray, observed: BoolArray) -> FloatArray:
+    """Mean of each column over its observed rows; nan for a column with none (no empty-slice warning)."""
+    n = observed.sum(axis=0)
+    total = np.where(observed, values, 0.0).sum(axis=0)
+    return np.where(n > 0, total / np.maximum(n, 1), np.nan)
 
 
 def _pearson(x: FloatArray, y: FloatArray) -> float:
@@ -183,10 +190,9 @@ def item_analysis(
     if n_present >= 2:
         order = present[np.argsort(-total_rate[present], kind="stable")]
         upper, lower = order[:g], order[-g:]
-        rate = x / m[None, :]
-        with np.errstate(invalid="ignore"):
-            upper_mean = np.nanmean(np.where(seen[upper], rate[upper], np.nan), axis=0) if g else upper_mean
-            lower_mean = np.nanmean(np.where(seen[lower], rate[lower], np.nan), axis=0) if g else lower_mean
+        rate = np.where(seen, x / m[None, :], 0.0)
+        upper_mean = _column_mean(rate[upper], seen[upper])
+        lower_mean = _column_mean(rate[lower], seen[lower])
     d_index = upper_mean - lower_mean
 
     values: list[FloatArray] = []
