@@ -49,6 +49,20 @@ def _import_batch(p: Personas, assessment: Any) -> int:
     return batch.pk
 
 
+def _study(p: Personas, klass: Any, author: str) -> int:
+    """An A/B study over `klass` (math) started by `author` (created inside the test on first use)."""
+    from yincai.evaluation.models import Study
+    from yincai.school.models import Staff, Subject
+
+    study, created = Study.objects.get_or_create(
+        term=p.term, name=f"分层作业实验-{klass.pk}",
+        defaults={"subject": Subject.objects.get(code="math"), "treatment": "分层作业", "control": "常规作业",
+                  "design": "randomised", "created_by": Staff.objects.get(user__username=author)})
+    if created:
+        study.classes.set([klass])
+    return study.pk
+
+
 URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "batch_id": (lambda p: _import_batch(p, p.math_assessment), lambda p: _import_batch(p, p.other_assessment)),
     "student_id": (lambda p: p.alice.pk, lambda p: p.dan.pk),
@@ -57,6 +71,7 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "plan_id": (lambda p: _support_plan(p, p.alice), lambda p: _support_plan(p, p.dan)),
     "program_id": (lambda p: _support_program(p, p.alice, "hu"), lambda p: _support_program(p, p.dan, "wang")),
     "grade_id": (lambda p: p.class31.grade_id, lambda p: p.class41.grade_id),
+    "study_id": (lambda p: _study(p, p.class31, "hu"), lambda p: _study(p, p.class41, "wang")),
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

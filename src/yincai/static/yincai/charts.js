@@ -34,7 +34,24 @@
   var renderers = {
     // Score rate over time, one line per subject (and the class median, dashed, on staff pages).
     trajectory: function (el, points) { return progressOption(points, true); },
-    "own-progress": function (el, points) { return progressOption(points, false); }
+    "own-progress": function (el, points) { return progressOption(points, false); },
+    // Hedges' g of an A/B study with its 95% interval, against 0 (no difference) and 0.2/0.5/0.8.
+    "effect-interval": function (el, r) {
+      var lo = Math.min(-1, r.low - 0.2), hi = Math.max(1, r.high + 0.2);
+      return {
+        grid: { left: 70, right: 20, top: 20, bottom: 30 },
+        xAxis: { type: "value", min: Math.floor(lo * 10) / 10, max: Math.ceil(hi * 10) / 10, name: "g" },
+        yAxis: { type: "category", data: ["效应量"] },
+        tooltip: { trigger: "item" },
+        series: [
+          { type: "line", data: [[r.low, "效应量"], [r.high, "效应量"]], lineStyle: { width: 4 }, symbol: "rect",
+            name: "95%置信区间",
+            markLine: { silent: true, symbol: "none", lineStyle: { type: "dashed" },
+                        data: [{ xAxis: 0, name: "无差异" }, { xAxis: 0.5, name: "中等" }] } },
+          { type: "scatter", data: [[r.g, "效应量"]], symbolSize: 14, name: "g" }
+        ]
+      };
+    }
   };
   function renderAll(root) {
     if (typeof echarts === "undefined") { return; }

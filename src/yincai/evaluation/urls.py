@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from yincai.evaluation import views
+
+app_name = "evaluation"
+urlpatterns = [
+    path("studies/", views.studies, name="studies"),
+    path("studies/<int:study_id>/", views.study_detail, name="study"),
+    path("growth/<int:class_id>/", views.growth, name="growth"),
+]
