@@ -48,3 +48,28 @@ def test_talent_needs_a_top_dimension_score_above_the_students_own_average() -> 
 def test_it_refuses_shares_that_overlap() -> None:
     with pytest.raises(ValueError):
         propose_tiers([1.0, 2.0], [1.0, 2.0], [1.0, 2.0], struggling_share=0.6, advanced_share=0.5)
+
+
+def test_achievement_share_and_its_interval() -> None:
+    from yincai.engine.tiering import achievement_share
+
+    prob = np.array([[1.0, 1.0, np.nan, np.nan, np.nan], [0.5] * 5, [np.nan] * 5])
+    share, lo, hi = achievement_share(prob, level=0.95)
+    assert share[0] == 1.0 and lo[0] == hi[0] == 1.0
+    assert share[1] == 0.5 and np.isclose(hi[1] - share[1], 1.959964 * np.sqrt(1.25) / 5, atol=1e-5)
+    assert np.isclose(share[1] - lo[1], hi[1] - share[1])
+    assert np.isnan(share[2])
+
+
+def test_a_cut_inside_the_ceiling_group_makes_nobody_borderline_there() -> None:
+    rng = np.random.default_rng(0)
+    share = np.r_[rng.uniform(0.3, 0.95, 60), np.full(60, 0.995)]
+    lo, hi = share - 0.05, np.minimum(1.0, share + 0.05)
+    plain = propose_tiers(share, lo, hi)
+    bounded = propose_tiers(share, lo, hi, bounds=(0.0, 1.0))
+    assert plain.high_cut >= 0.97
+    assert (plain.tier == "borderline").sum() > (bounded.tier == "borderline").sum()
+    near_high = (lo < bounded.high_cut) & (hi >= bounded.high_cut) & ~((lo < bounded.low_cut) & (hi > bounded.low_cut))
+    assert not (bounded.tier[near_high] == "borderline").any()
+    # the low cut is a real boundary: students straddling it stay 边缘
+    assert (bounded.tier == "borderline").any()

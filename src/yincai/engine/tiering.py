@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from yincai.engine._data import FloatArray
 
-__all__ = ["TIERS", "TierProposals", "propose_tiers", "tier_by_cuts"]
+__all__ = ["TIERS", "TierProposals", "achievement_share", "propose_tiers", "tier_by_cuts"]
 
 BoolArray = NDArray[np.bool_]
 StrArray = NDArray[np.str_]
@@ -76,6 +76,38 @@ def tier_by_cuts(estimate: ArrayLike, low_cut: float, high_cut: float) -> StrArr
     return out
 
 
+def achievement_share(prob: ArrayLike, *, level: float = 0.95) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Achievement as the share of KPs mastered, from per-cell mastery probabilities, with an interval.
+
+    Parameters
+    ----------
+    prob : array_like, shape (n_students, n_cells)
+        Posterior probability of mastery of each (paper, KP) cell (e.g. DINA); ``nan`` = not assessed.
+        Several papers of the term each contribute their cells, so the share weighs the evidence of the
+        whole term rather than one paper.
+    level : float
+        Coverage of the normal-approximation interval.
+
+    Returns
+    -------
+    share, lower, upper : ndarray, shape (n_students,)
+        Expected share of cells mastered (``nan`` without evidence) and its interval, clipped to [0, 1].
+        The variance treats cells as independent Bernoulli trials, ``sum p (1 - p) / M**2``.
+    """
+    from scipy.stats import norm
+
+    p = np.asarray(prob, dtype=np.float64)
+    if p.ndim != 2:
+        raise ValueError(f"prob must be 2-D (n_students, n_cells), got shape {p.shape}")
+    seen = ~np.isnan(p)
+    m = seen.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(m > 0, np.nansum(p, axis=1) / m, np.nan)
+        sd = np.sqrt(np.nansum(p * (1 - p), axis=1)) / m
+    z = float(norm.ppf(0.5 + level / 2))
+    return share, np.clip(share - z * sd, 0.0, 1.0), np.clip(share + z * sd, 0.0, 1.0)
+
+
 def propose_tiers(
     estimate: ArrayLike,
     lower: ArrayLike,
@@ -86,6 +118,8 @@ def propose_tiers(
     dimension_scores: ArrayLike | None = None,
     talent_share: float = 0.1,
     talent_margin: float = 0.1,
+    bounds: tuple[float, float] | None = None,
+    tie_tolerance: float = 0.03,
 ) -> TierProposals:
     """Propose tiers from estimates with intervals, by the school's percentile rule.
 
@@ -103,6 +137,11 @@ def propose_tiers(
         A dimension score among the top ``talent_share`` of the cohort qualifies …
     talent_margin : float, default 0.1
         … when it also exceeds the student's own mean over dimensions by this much.
+    bounds : (float, float), optional
+        The estimate's attainable range (e.g. (0, 1) for a share of KPs mastered). A cut within
+        ``tie_tolerance`` of a bound lies inside the group of students at the floor or ceiling (e.g. the
+        many who master every KP of the papers): the papers cannot order them, any tier of their rank
+        range is right, so straddling that cut does not make a student 边缘.
 
     Returns
     -------
@@ -122,7 +161,10 @@ def propose_tiers(
     low_cut = float(np.quantile(valid, struggling_share)) if struggling_share > 0 else -np.inf
     high_cut = float(np.quantile(valid, 1.0 - advanced_share)) if advanced_share > 0 else np.inf
     point = tier_by_cuts(e, low_cut, high_cut)
-    straddles = have & (((lo < low_cut) & (hi > low_cut)) | ((lo < high_cut) & (hi >= high_cut)))
+    low_is_real = bounds is None or low_cut > bounds[0] + tie_tolerance
+    high_is_real = bounds is None or high_cut < bounds[1] - tie_tolerance
+    straddles = have & (((lo < low_cut) & (hi > low_cut) & low_is_real)
+                        | ((lo < high_cut) & (hi >= high_cut) & high_is_real))
     tier = point.copy()
     tier[straddles] = "borderline"
 

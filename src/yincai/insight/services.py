@@ -31,7 +31,7 @@ from yincai.engine.cdm import DINA
 from yincai.engine.irt import GPCM
 from yincai.engine.itemstats import item_analysis, kp_score_rates
 from yincai.engine.rootcause import find_root_causes
-from yincai.engine.tiering import propose_tiers
+from yincai.engine.tiering import achievement_share, propose_tiers
 from yincai.engine.tracking import Events, MasteryTracker
 from yincai.insight.models import (
     TIER_LABELS,
@@ -287,6 +287,7 @@ def _analyse_subject(
     latest_prob = np.full((n, n_kps), np.nan)  # latest CDM mastery per KP
     latest_in_term = np.zeros(n_kps, dtype=bool)
     paper_mastery = np.full((n, len(papers)), np.nan)  # mean CDM mastery over each paper's KPs
+    cell_prob: dict[int, np.ndarray] = {}  # paper index → CDM mastery (n, paper KPs), nan for non-takers
     ev_s: list[np.ndarray] = []
     ev_k: list[np.ndarray] = []
     ev_t: list[np.ndarray] = []
@@ -347,6 +348,8 @@ def _analyse_subject(
             latest_prob[np.ix_(takers, np.array(cols_k, dtype=np.int64))] = cdm.prob
             latest_in_term[cols_k] |= p.assessment.term_id == term.pk
             paper_mastery[takers, pi] = cdm.prob.mean(axis=1)
+            cell_prob[pi] = np.full((n, len(p.kp_ids)), np.nan)
+            cell_prob[pi][takers] = cdm.prob
 
     # mastery over time (tracker), as of the latest paper
     if ev_s:
@@ -423,12 +426,12 @@ def _analyse_subject(
         rounds = [("initial", current)]
     saved_rule = rule if rule.pk else None
     for round_code, subset in rounds:
-        if scorer is None or overall is None:
+        estimate = _tier_estimate(subset, papers, cell_prob, scorer, overall if subset is current else None)
+        if estimate is None:
             continue
-        theta, lo, hi = overall if subset is current else scorer(subset)
-        if (~np.isnan(theta)).sum() < 3:
-            continue
-        tiers = propose_tiers(theta, lo, hi, struggling_share=rule.struggling_share, advanced_share=rule.advanced_share,
+        value, lo, hi, bounds = estimate
+        tiers = propose_tiers(value, lo, hi, struggling_share=rule.struggling_share,
+                              advanced_share=rule.advanced_share, bounds=bounds,
                               dimension_scores=_dimension_scores(x, subset, dims), talent_share=rule.talent_share)
         basis = "、".join(p.assessment.name for p in subset)[:300]
         for si in range(n):
@@ -444,6 +447,26 @@ def _analyse_subject(
     report(f"{subject.name}：检查学业预警指标")
     _alerts(term=term, subject=subject, students=students, x=x, absent=absent, papers=papers,
             paper_mastery=paper_mastery, out=out)
+
+
+def _tier_estimate(
+    subset: list[_Paper], papers: list[_Paper], cell_prob: dict[int, np.ndarray], scorer: Any, overall: Any,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[float, float] | None] | None:
+    """What tiers are cut on: the share of the round's (paper, KP) cells mastered (DINA posteriors, every
+    paper of the round weighed), with its 95 % interval; without a CDM (too few students or KPs) the
+    ability estimate θ of the same papers. Validated against the demo's truth (tier = achievement)."""
+    chosen = {id(p) for p in subset}
+    cells = [cell_prob[i] for i, p in enumerate(papers) if id(p) in chosen and i in cell_prob]
+    if cells:
+        share, lo, hi = achievement_share(np.hstack(cells), level=0.95)
+        if (~np.isnan(share)).sum() >= 3:
+            return share, lo, hi, (0.0, 1.0)
+    if scorer is None:
+        return None
+    theta, lo, hi = overall if overall is not None else scorer(subset)
+    if (~np.isnan(theta)).sum() < 3:
+        return None
+    return theta, lo, hi, None
 
 
 def _alerts(*, term: Term, subject: Subject, students: list[int], x: np.ndarray, absent: np.ndarray,

@@ -76,5 +76,8 @@ def test_kp_mastery_and_tiers_agree_with_the_demo_truth(personas: Personas) -> N
           f"{agree_ability:.3f} vs true ability θ (not identifiable among students who master every KP)")
     assert kp_accuracy >= 0.85
     assert sure_accuracy >= 0.9
-    assert agree_mastery >= 0.9
-    assert agree_ability >= 0.6
+    # issue 14: the true tier is achievement; few students left for the teacher, almost none misplaced
+    assert 1 - clear.mean() <= 0.20
+    assert agree_mastery >= 0.95
+    # θ agreement is printed for comparison only: the tier is now defined by achievement, and θ cannot be
+    # told apart among the many students who master every KP of these papers.
