@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from yincai.accounts.access import role_required
+from yincai.evaluation.dashboard import FIGURES, ROUND_LABELS, TIERS, dashboard, figure_students, transitions
 from yincai.evaluation.models import Study
 from yincai.evaluation.selectors import (
     EVALUATION_ROLES,
@@ -16,6 +17,7 @@ from yincai.evaluation.selectors import (
     study_report,
 )
 from yincai.evaluation.services import EvaluationError, study_create, study_set_outcomes
+from yincai.insight.models import TIER_LABELS
 from yincai.school.models import Subject, Term
 from yincai.school.selectors import classes_visible_to, staff_of, subjects_for_class
 
@@ -79,3 +81,58 @@ def growth(request: HttpRequest, class_id: int) -> HttpResponse:
     report = class_growth(klass, subject) if subject else None
     return render(request, "evaluation/growth.html", {"klass": klass, "subjects": subjects, "subject": subject,
                                                       "report": report})
+
+
+def _subject(request: HttpRequest) -> Subject | None:
+    code = request.GET.get("subject", "math")
+    return Subject.objects.filter(code=code).first() or Subject.objects.first()
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@role_required(*EVALUATION_ROLES)
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    term = Term.current()
+    subject = _subject(request)
+    if term is None or subject is None:
+        return render(request, "evaluation/dashboard.html", {"board": None})
+    board = dashboard(request.user, term=term, subject=subject)
+    chart = {"grades": [gf.label for gf, _ in board.grades],
+             "series": [{"name": row["label"], "initial": [], "now": []} for row in board.school.tier_rows()]}
+    for gf, _ in board.grades:
+        for k, row in enumerate(gf.tier_rows()):
+            chart["series"][k]["initial"].append(row["initial"])
+            chart["series"][k]["now"].append(row["now"])
+    return render(request, "evaluation/dashboard.html", {
+        "board": board, "subjects": Subject.objects.all(), "figures": FIGURES, "chart": chart,
+        "round_label": ROUND_LABELS.get(board.school.now_round, ""),
+    })
+
+
+@role_required(*EVALUATION_ROLES)
+def figure_view(request: HttpRequest) -> HttpResponse:
+    term = Term.current()
+    subject = _subject(request)
+    figure = request.GET.get("figure", "")
+    if term is None or subject is None or figure not in FIGURES:
+        return render(request, "evaluation/figure.html", {"title": "请选择一个指标", "students": []}, status=400)
+    title, students = figure_students(request.user, term=term, subject=subject, figure=figure,
+                                      grade_id=_int(request.GET.get("grade")), class_id=_int(request.GET.get("class")))
+    return render(request, "evaluation/figure.html", {"title": title, "students": students, "subject": subject})
+
+
+@role_required(*EVALUATION_ROLES)
+def transitions_view(request: HttpRequest) -> HttpResponse:
+    term = Term.current()
+    subject = _subject(request)
+    if term is None or subject is None:
+        return render(request, "evaluation/transitions.html", {"t": None})
+    t = transitions(request.user, term=term, subject=subject, grade_id=_int(request.GET.get("grade")),
+                    class_id=_int(request.GET.get("class")))
+    return render(request, "evaluation/transitions.html", {
+        "t": t, "subject": subject, "subjects": Subject.objects.all(),
+        "grades": {k.grade for k in classes_visible_to(request.user, term)},
+        "classes": classes_visible_to(request.user, term), "tiers": [TIER_LABELS[x] for x in TIERS],
+    })

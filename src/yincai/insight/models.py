@@ -23,7 +23,8 @@ TIER_CHOICES = [
     ("insufficient", "证据不足"),
 ]
 TIER_LABELS = dict(TIER_CHOICES)
-ROUND_CHOICES = [("initial", "学期初分层"), ("midterm", "期中动态调整")]
+ROUND_CHOICES = [("initial", "学期初分层"), ("midterm", "期中动态调整"), ("final", "期末总结")]
+ROUND_ORDER = ("initial", "midterm", "final")
 
 
 class RecomputeJob(models.Model):

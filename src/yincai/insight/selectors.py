@@ -14,6 +14,7 @@ from yincai.accounts.roles import Role, roles_of
 from yincai.assessment.models import Assessment
 from yincai.assessment.selectors import student_totals
 from yincai.insight.models import (
+    ROUND_ORDER,
     TIER_LABELS,
     AbilityEstimate,
     Alert,
@@ -125,7 +126,7 @@ class SubjectPortrait:
 def tier_state(student: Student, term: Term, subject: Subject) -> dict[str, Any]:
     """Latest proposal and decision per round (no audit here: callers audit)."""
     state: dict[str, Any] = {}
-    for round_code in ("initial", "midterm"):
+    for round_code in ROUND_ORDER:
         p = TierProposal.objects.filter(student=student, term=term, subject=subject, round=round_code).first()
         d = TierDecision.objects.filter(student=student, term=term, subject=subject, round=round_code).select_related(
             "decided_by").first()
@@ -264,7 +265,7 @@ def group_portrait(user: Any, *, term: Term, subject: Subject | None, klass: Sch
 def current_tiers(student_ids: list[int], term: Term, subject: Subject, round: str | None = None) -> dict[int, dict[str, Any]]:
     """Effective tier per student: the latest decision of the latest round, else the latest proposal."""
     result: dict[int, dict[str, Any]] = {}
-    order = [round] if round else ["initial", "midterm"]
+    order = [round] if round else list(ROUND_ORDER)
     for rnd in order:
         props = {}
         for p in TierProposal.objects.filter(student_id__in=student_ids, term=term, subject=subject, round=rnd).order_by(
@@ -302,11 +303,13 @@ class TierRow:
 
 
 def tier_rows(user: Any, klass: SchoolClass, subject: Subject, term: Term) -> tuple[str, list[TierRow], list[TierRow]]:
-    """Proposals of the latest round with decisions, and the movers between the initial and midterm rounds."""
+    """Proposals of the latest round with decisions, and the movers between the initial and the latest round."""
     students = _students_of(klass, None, term)
     ids = [s.pk for s in students]
-    has_mid = TierProposal.objects.filter(student_id__in=ids, term=term, subject=subject, round="midterm").exists()
-    rnd = "midterm" if has_mid else "initial"
+    present = set(TierProposal.objects.filter(student_id__in=ids, term=term, subject=subject)
+                  .values_list("round", flat=True).distinct())
+    rnd = next((r for r in reversed(ROUND_ORDER) if r in present), "initial")
+    has_mid = rnd != "initial"
     now = current_tiers(ids, term, subject, rnd)
     before = current_tiers(ids, term, subject, "initial") if has_mid else {}
     rows = []

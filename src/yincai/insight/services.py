@@ -34,6 +34,7 @@ from yincai.engine.rootcause import find_root_causes
 from yincai.engine.tiering import achievement_share, propose_tiers
 from yincai.engine.tracking import Events, MasteryTracker
 from yincai.insight.models import (
+    ROUND_ORDER,
     TIER_LABELS,
     AbilityEstimate,
     Alert,
@@ -416,14 +417,7 @@ def _analyse_subject(
             out.abilities.append(AbilityEstimate(student_id=students[r], term=term, subject=subject,
                                                  dimension=dim_codes[dim], label=dim_labels[dim],
                                                  value=float(dim_rates[r, d]), job=job))
-    midterms = [p for p in current if p.assessment.kind == "midterm"]
-    rounds: list[tuple[str, list[_Paper]]] = []
-    if midterms:
-        first_mid = midterms[0].assessment.date
-        before = [p for p in current if p.assessment.date < first_mid]
-        rounds = ([("initial", before)] if before else []) + [("midterm", current)]
-    else:
-        rounds = [("initial", current)]
+    rounds = _tier_rounds(current)
     saved_rule = rule if rule.pk else None
     for round_code, subset in rounds:
         estimate = _tier_estimate(subset, papers, cell_prob, scorer, overall if subset is current else None)
@@ -447,6 +441,26 @@ def _analyse_subject(
     report(f"{subject.name}：检查学业预警指标")
     _alerts(term=term, subject=subject, students=students, x=x, absent=absent, papers=papers,
             paper_mastery=paper_mastery, out=out)
+
+
+def _tier_rounds(current: list[_Paper]) -> list[tuple[str, list[_Paper]]]:
+    """期初 / 期中 / 期末 rounds of the term's papers: initial = papers before the first midterm (or final);
+    midterm = papers up to the last midterm (all of them while no final exists); final = all papers."""
+    midterms = [p.assessment.date for p in current if p.assessment.kind == "midterm"]
+    finals = [p.assessment.date for p in current if p.assessment.kind == "final"]
+    if not midterms and not finals:
+        return [("initial", current)]
+    first_marker = min(midterms + finals)
+    rounds: list[tuple[str, list[_Paper]]] = []
+    before = [p for p in current if p.assessment.date < first_marker]
+    if before:
+        rounds.append(("initial", before))
+    if midterms:
+        upto = current if not finals else [p for p in current if p.assessment.date <= max(midterms)]
+        rounds.append(("midterm", upto))
+    if finals:
+        rounds.append(("final", current))
+    return rounds
 
 
 def _tier_estimate(
@@ -662,7 +676,7 @@ def tier_decide(*, student: Student, term: Term, subject: Subject, round: str, t
     """Confirm the latest proposal or override it; an override needs a reason. Appends to the history."""
     if tier not in ("advanced", "core", "borderline", "struggling"):
         raise InsightError("请选择有效的层级")
-    if round not in ("initial", "midterm"):
+    if round not in ROUND_ORDER:
         raise InsightError("请选择有效的轮次")
     proposal = TierProposal.objects.filter(student=student, term=term, subject=subject, round=round).first()
     if proposal is None:

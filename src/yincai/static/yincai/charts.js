@@ -35,6 +35,22 @@
     // Score rate over time, one line per subject (and the class median, dashed, on staff pages).
     trajectory: function (el, points) { return progressOption(points, true); },
     "own-progress": function (el, points) { return progressOption(points, false); },
+    // Tier counts per grade: 期初 (light) beside now (solid), one colour per tier.
+    "tier-compare": function (el, d) {
+      var series = [];
+      d.series.forEach(function (s) {
+        series.push({ name: s.name + "·期初", type: "bar", stack: "initial", data: s.initial, itemStyle: { opacity: 0.45 } });
+        series.push({ name: s.name + "·当前", type: "bar", stack: "now", data: s.now });
+      });
+      return { tooltip: { trigger: "axis" }, legend: { type: "scroll" }, grid: { left: 40, right: 10, top: 40, bottom: 30 },
+               xAxis: { type: "category", data: d.grades }, yAxis: { type: "value", name: "人数" }, series: series };
+    },
+    // Confirmed tier transitions 期初 → 期中 → 期末.
+    sankey: function (el, d) {
+      return { tooltip: { trigger: "item" },
+               series: [{ type: "sankey", data: d.nodes, links: d.links, emphasis: { focus: "adjacency" },
+                          nodeAlign: "left", label: { fontSize: 12 } }] };
+    },
     // Hedges' g of an A/B study with its 95% interval, against 0 (no difference) and 0.2/0.5/0.8.
     "effect-interval": function (el, r) {
       var lo = Math.min(-1, r.low - 0.2), hi = Math.max(1, r.high + 0.2);
