@@ -75,4 +75,4 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.
-QUERY_STRINGS: dict[str, str] = {}
+QUERY_STRINGS: dict[str, str] = {"evaluation:figure": "figure=converted&subject=math"}
