@@ -63,6 +63,18 @@ def _study(p: Personas, klass: Any, author: str) -> int:
     return study.pk
 
 
+def _term_report(p: Personas, klass: Any, author: str) -> int:
+    """A stored term report of `klass` by `author`."""
+    from yincai.evaluation.models import TermReport
+    from yincai.school.models import Staff, Subject
+
+    report, _ = TermReport.objects.get_or_create(
+        term=p.term, school_class=klass, title=f"总结-{klass.pk}",
+        defaults={"subject": Subject.objects.get(code="math"), "docx": b"docx", "pdf": b"%PDF",
+                  "created_by": Staff.objects.get(user__username=author)})
+    return report.pk
+
+
 URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "batch_id": (lambda p: _import_batch(p, p.math_assessment), lambda p: _import_batch(p, p.other_assessment)),
     "student_id": (lambda p: p.alice.pk, lambda p: p.dan.pk),
@@ -71,6 +83,8 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "plan_id": (lambda p: _support_plan(p, p.alice), lambda p: _support_plan(p, p.dan)),
     "program_id": (lambda p: _support_program(p, p.alice, "hu"), lambda p: _support_program(p, p.dan, "wang")),
     "grade_id": (lambda p: p.class31.grade_id, lambda p: p.class41.grade_id),
+    "report_id": (lambda p: _term_report(p, p.class31, "hu"), lambda p: _term_report(p, p.class41, "wang")),
+    "fmt": (lambda p: "pdf", lambda p: "pdf"),
     "study_id": (lambda p: _study(p, p.class31, "hu"), lambda p: _study(p, p.class41, "wang")),
 }
 

@@ -50,3 +50,24 @@ class StudyParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.study} · {self.student} · {self.get_arm_display()}"
+
+
+class TermReport(models.Model):
+    """A generated term summary (学期工作总结), kept with its term so it stays downloadable after rollover."""
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="reports", verbose_name="学期")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, verbose_name="学科")
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.SET_NULL, null=True, blank=True,
+                                     verbose_name="班级(空=全校)")
+    title = models.CharField("标题", max_length=200)
+    docx = models.BinaryField("DOCX")
+    pdf = models.BinaryField("PDF")
+    created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, verbose_name="生成人")
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "学期工作总结"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

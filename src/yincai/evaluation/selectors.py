@@ -12,7 +12,7 @@ from yincai.accounts.roles import Role, roles_of
 from yincai.assessment.models import Assessment, ItemScore
 from yincai.engine.growth import GrowthPercentiles
 from yincai.engine.studies import StudyResult, analyze_study
-from yincai.evaluation.models import Study
+from yincai.evaluation.models import Study, TermReport
 from yincai.school.models import Enrolment, SchoolClass, Student, Subject, Term
 from yincai.school.selectors import classes_visible_to
 
@@ -146,3 +146,12 @@ def class_growth(klass: SchoolClass, subject: Subject) -> ClassGrowth:
                    for s, g in zip(both, sgp, strict=True) if s in students), key=lambda r: r.student.student_no)
     median = float(np.median([r.sgp for r in rows])) if rows else None
     return ClassGrowth(klass, subject, basis, rows, median, len(both))
+
+
+def reports_visible_to(user: Any) -> QuerySet[TermReport]:
+    """Reports of every term: 教导处 all; teachers those of classes they could open in the report's term."""
+    base = TermReport.objects.select_related("term", "created_by", "school_class")
+    if Role.ADMIN in roles_of(user):
+        return base
+    return base.filter(school_class__in=classes_visible_to(user)) | base.filter(
+        school_class__isnull=True, created_by__user=user)

@@ -12,4 +12,6 @@ urlpatterns = [
     path("studies/", views.studies, name="studies"),
     path("studies/<int:study_id>/", views.study_detail, name="study"),
     path("growth/<int:class_id>/", views.growth, name="growth"),
+    path("reports/", views.reports, name="reports"),
+    path("reports/<int:report_id>/<str:fmt>/", views.report_file, name="report_file"),
 ]

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from yincai.accounts.access import role_required
+from yincai.accounts.roles import Role, roles_of
 from yincai.evaluation.dashboard import FIGURES, ROUND_LABELS, TIERS, dashboard, figure_students, transitions
 from yincai.evaluation.models import Study
+from yincai.evaluation.reports import term_report_generate
 from yincai.evaluation.selectors import (
     EVALUATION_ROLES,
     class_growth,
     outcome_choices,
+    reports_visible_to,
     studies_visible_to,
     study_report,
 )
@@ -136,3 +139,40 @@ def transitions_view(request: HttpRequest) -> HttpResponse:
         "grades": {k.grade for k in classes_visible_to(request.user, term)},
         "classes": classes_visible_to(request.user, term), "tiers": [TIER_LABELS[x] for x in TIERS],
     })
+
+
+@role_required(*EVALUATION_ROLES)
+def reports(request: HttpRequest) -> HttpResponse:
+    term = Term.current()
+    classes = classes_visible_to(request.user, term)
+    may_school = Role.ADMIN in roles_of(request.user)
+    if request.method == "POST":
+        subject = Subject.objects.filter(pk=_int(request.POST.get("subject"))).first()
+        class_id = _int(request.POST.get("class"))
+        klass = classes.filter(pk=class_id).first() if class_id else None
+        staff = staff_of(request.user)
+        if subject is None or staff is None or term is None:
+            messages.error(request, "请选择学科")
+        elif class_id and klass is None:
+            raise Http404
+        elif klass is None and not may_school:
+            messages.error(request, "全校总结由教导处生成，请选择您的班级")
+        else:
+            report = term_report_generate(user=request.user, author=staff, term=term, subject=subject, klass=klass)
+            messages.success(request, f"已生成「{report.title}」。")
+            return redirect("evaluation:reports")
+    return render(request, "evaluation/reports.html", {
+        "reports": reports_visible_to(request.user), "subjects": Subject.objects.all(), "classes": classes,
+        "may_school": may_school})
+
+
+@role_required(*EVALUATION_ROLES)
+def report_file(request: HttpRequest, report_id: int, fmt: str) -> HttpResponse:
+    report = get_object_or_404(reports_visible_to(request.user), pk=report_id)
+    if fmt not in ("docx", "pdf"):
+        raise Http404
+    content_type = ("application/pdf" if fmt == "pdf" else
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    response = HttpResponse(bytes(getattr(report, fmt)), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="term-report-{report.pk}.{fmt}"'
+    return response

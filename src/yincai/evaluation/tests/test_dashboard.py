@@ -56,13 +56,13 @@ def test_pages_and_drill_down(moves: Personas) -> None:
     admin.force_login(moves.user("wang"))
     page = admin.get("/evaluation/?subject=math").content.decode()
     assert "转化率" in page and "三年级" in page and "四年级" in page
-    drill = admin.get("/evaluation/figure/?subject=math&figure=converted&grade=%d" % moves.class31.grade_id)
+    drill = admin.get(f"/evaluation/figure/?subject=math&figure=converted&grade={moves.class31.grade_id}")
     assert drill.status_code == 200 and "alice" in drill.content.decode() and "dan" not in drill.content.decode()
     assert admin.get("/evaluation/figure/?subject=math&figure=nonsense").status_code == 400
     lead = Client()
     lead.force_login(moves.user("lin"))
     # a grade lead asking for another grade's students gets nobody
-    other = lead.get("/evaluation/figure/?subject=math&figure=struggling_initial&grade=%d" % moves.class41.grade_id)
+    other = lead.get(f"/evaluation/figure/?subject=math&figure=struggling_initial&grade={moves.class41.grade_id}")
     assert "dan" not in other.content.decode()
     ma = Client()
     ma.force_login(moves.user("ma"))
