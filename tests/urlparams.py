@@ -85,6 +85,7 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "grade_id": (lambda p: p.class31.grade_id, lambda p: p.class41.grade_id),
     "report_id": (lambda p: _term_report(p, p.class31, "hu"), lambda p: _term_report(p, p.class41, "wang")),
     "fmt": (lambda p: "pdf", lambda p: "pdf"),
+    "teacher_id": (lambda p: p.user("hu").staff.pk, lambda p: p.user("ma2").staff.pk),
     "study_id": (lambda p: _study(p, p.class31, "hu"), lambda p: _study(p, p.class41, "wang")),
 }
 

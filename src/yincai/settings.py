@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "yincai.imports",
     "yincai.insight",
     "yincai.evaluation",
+    "yincai.leadership",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,8 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("成效评估", "evaluation:dashboard", frozenset({Role.ADMIN, Role.GRADE_LEAD, Role.HEAD_TEACHER, Role.SUBJECT_TEACHER})),
     ("我的积分", "support:me", frozenset({Role.STUDENT})),
     ("学习计划", "support:family_home", frozenset({Role.PARENT})),
+    ("常规检查", "leadership:checks", frozenset({Role.ADMIN})),
+    ("工作计划", "leadership:plan", STAFF_ROLES),
     ("审计日志", "web:audit_log", frozenset({Role.ADMIN})),
     ("我的成长", "web:me", frozenset({Role.STUDENT})),
 ]

@@ -108,8 +108,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         for k, row in enumerate(gf.tier_rows()):
             chart["series"][k]["initial"].append(row["initial"])
             chart["series"][k]["now"].append(row["now"])
+    from yincai.leadership.selectors import work_plan
+
     return render(request, "evaluation/dashboard.html", {
-        "board": board, "subjects": Subject.objects.all(), "figures": FIGURES, "chart": chart,
+        "board": board, "plan": work_plan(term), "subjects": Subject.objects.all(), "figures": FIGURES, "chart": chart,
         "round_label": ROUND_LABELS.get(board.school.now_round, ""),
     })
 
