@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "yincai.insight",
     "yincai.evaluation",
     "yincai.leadership",
+    "yincai.itembank",
+    "yincai.homework",
 ]
 
 MIDDLEWARE = [
