@@ -71,10 +71,13 @@ class LabelQuestion:
         return Problem(f"未知知识点：{self.label}（第{rows}行）；{hint}", sheet, self.rows[0], col)
 
     def as_dict(self) -> dict[str, Any]:
+        chosen = sorted(self.answer) if self.answer is not None else None
+        options = [{"kind": s.kind, "kp_ids": sorted(s.kp_ids), "code": s.code, "name": s.name, "text": s.text,
+                    "chosen": sorted(s.kp_ids) == chosen} for s in self.suggestions]
+        mode = ("" if chosen is None else "none" if not chosen
+                else "suggestion" if any(o["chosen"] for o in options) else "kps")
         return {"key": self.key, "label": self.label, "rows": self.rows[:50], "answer": self.answer,
-                "answer_text": self.answer_text, "suggestions": [
-            {"kind": s.kind, "kp_ids": list(s.kp_ids), "code": s.code, "name": s.name, "text": s.text}
-            for s in self.suggestions]}
+                "answer_text": self.answer_text, "answer_mode": mode, "suggestions": options}
 
 
 @dataclass
