@@ -152,8 +152,12 @@ def confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
     try:
         batch = batch_confirm(user=request.user, batch=batch)
     except ImportRefused as exc:
-        messages.error(request, f"导入未执行：{exc.problems[0]}" if len(exc.problems) == 1
-                       else f"导入未执行，文件有 {len(exc.problems)} 个问题，未写入任何数据")
+        open_questions = batch.kind == "blueprint" and batch.summary.get("open_questions")
+        if open_questions:
+            messages.error(request, f"导入未执行：还有 {open_questions} 个知识点名称未确定，请先在本页选择并保存")
+        else:
+            messages.error(request, f"导入未执行：{exc.problems[0]}" if len(exc.problems) == 1
+                           else f"导入未执行，文件有 {len(exc.problems)} 个问题，未写入任何数据")
         return redirect("imports:batch_detail", batch_id=batch.pk)
     s = batch.summary
     messages.success(request, f"导入完成：新增 {s.get('creates', 0)} 条，修改 {s.get('updates', 0)} 条，"
