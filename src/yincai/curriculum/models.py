@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -71,3 +73,9 @@ class KnowledgePointAlias(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from yincai.curriculum.matching import normalise
+
+        self.label = normalise(self.label or self.text)[:100]  # edited in the admin, it still matches
+        super().save(*args, **kwargs)
