@@ -78,7 +78,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             plan = preview_file(user=None, kind="blueprint", content=content, file_name=args.file.name,
                                 assessment=assessment)
             if plan.problems:
-                raise ImportRefused(plan.problems)
+                raise ImportRefused(plan.problems + plan.question_problems)
             resolutions = _kp_answers(plan.questions, args.accept_suggestions) if plan.questions else None
             if resolutions is None and plan.questions:
                 return 1

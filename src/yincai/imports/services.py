@@ -186,7 +186,7 @@ def import_file(*, user: Any, kind: str, content: bytes, file_name: str, assessm
         plan = preview_file(user=user, kind=kind, content=content, file_name=file_name, assessment=assessment,
                             term=term, resolutions=resolutions)
         if not plan.ok:
-            raise ImportRefused(plan.problems or _open_questions(plan))
+            raise ImportRefused(plan.problems + _open_questions(plan))
         batch = _new_batch(user=user, kind=kind, content=content, file_name=file_name, assessment=assessment,
                            term=term, plan=plan)
         if resolutions:

@@ -180,3 +180,15 @@ def test_a_committed_batch_takes_no_more_answers(personas: Personas) -> None:
     with pytest.raises(ImportRefused) as exc:
         batch_resolve(user=personas.users["wang"], batch=batch, answers={"统计": []})
     assert "只有待确认的试卷结构导入可以选择知识点" in str(exc.value)
+
+
+def test_a_file_with_problems_lists_its_unknown_labels_too_and_keeps_nothing(personas: Personas) -> None:
+    a = _grade4(personas)
+    rows = [["1", "", 4, "", "统计", "想象力", ""], ["2", "", 5, "", "角的度量", "", ""]]
+    with pytest.raises(ImportRefused) as exc:
+        import_file(user=personas.users["wang"], kind="blueprint", content=_file(rows), file_name="x.xlsx",
+                    assessment=a)
+    assert [p.message.split("（")[0] for p in exc.value.problems] == ["未知能力维度「想象力」", "未知知识点：统计"]
+    assert exc.value.problems[1].row == 2
+    batch = _upload(personas, a, rows)
+    assert batch.status == "refused" and not batch.content, "a file with problems cannot be resolved into shape"
