@@ -145,7 +145,7 @@ class KPMatcher:
         self.grade = grade
         self.limit = limit
         self.aliases = {normalise(k): tuple(v) for k, v in (aliases or {}).items()}
-        self._by_code = {c.code.strip().upper(): c for c in self.candidates}
+        self._by_code = {"".join(c.code.split()).upper(): c for c in self.candidates}
         self._by_name: dict[str, list[Candidate]] = {}
         self._units: dict[str, _Unit] = {}
         for c in self.candidates:
@@ -155,7 +155,7 @@ class KPMatcher:
                 unit = self._units.setdefault(key, _Unit(c.unit_code, c.unit, c.grade, c.semester, [], []))
                 unit.kp_ids.append(c.id)
                 unit.members.append(f"{c.code} {c.name}")
-        self._units_by_code = {u.code.strip().upper(): u for u in self._units.values() if u.code}
+        self._units_by_code = {"".join(u.code.split()).upper(): u for u in self._units.values() if u.code}
         self._units_by_name: dict[str, list[_Unit]] = {}
         for u in self._units.values():
             self._units_by_name.setdefault(normalise(u.name), []).append(u)
@@ -176,7 +176,7 @@ class KPMatcher:
         key = normalise(label)
         if not key:
             return Match(label)
-        code = unicodedata.normalize("NFKC", label).strip().upper()
+        code = "".join(unicodedata.normalize("NFKC", label).split()).upper()
         if code in self._by_code:
             return Match(label, (self._by_code[code].id,), "code")
         if code in self._units_by_code:

@@ -106,7 +106,7 @@ class BlueprintPlan:
     updates: list[tuple[ItemRow, list[tuple[str, str, str]]]] = field(default_factory=list)
     unchanged: int = 0
     asked: dict[str, LabelQuestion] = field(default_factory=dict)  # unknown labels, answered or not
-    readings: dict[str, dict[str, str]] = field(default_factory=dict)  # labels read by alias, unit or answer
+    readings: dict[str, dict[str, str]] = field(default_factory=dict)  # labels read by school alias or unit name
 
     @property
     def questions(self) -> list[LabelQuestion]:
