@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from yincai.accounts.access import role_required
 from yincai.accounts.roles import TEACHING_ROLES, Role
-from yincai.curriculum.selectors import kp_tree
+from yincai.curriculum.selectors import leaf_kps
 from yincai.imports.common import ImportRefused
 from yincai.imports.exports import XLSX_TYPE, download, table_response
 from yincai.imports.parsing import DEFAULT_LIMITS
@@ -87,7 +87,7 @@ def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     return render(request, "imports/batch.html", {
         "batch": batch,
         "summary": batch.summary,
-        "kp_units": kp_tree(batch.assessment.subject) if asks and batch.assessment else [],
+        "kp_options": leaf_kps(batch.assessment.subject).select_related("parent") if asks and batch.assessment else [],
     })
 
 

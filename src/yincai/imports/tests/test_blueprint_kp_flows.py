@@ -58,6 +58,8 @@ def test_the_teacher_resolves_each_label_once_in_the_preview_then_confirms(perso
     keys = [q["key"] for q in questions]
     assert [q["label"] for q in questions] == ["小数的加减法", "统计", "综合"]
     m3b04, m3b11 = (KnowledgePoint.objects.get(subject__code="math", code=k).pk for k in ("M3B04", "M3B11"))
+    assert f'<optgroup label="3下 复式统计表"><option value="{m3b04}">M3B04 复式统计表</option>' in page
+    assert page.count('<select multiple size="6" name="kps-') == 3, "each label has the searchable KP list"
     # first only two of the three: the page says one is left
     response = c.post(f"/imports/batches/{batch.pk}/resolve/", {
         "key-0": keys[0], "choice-0": "s0", "key-1": keys[1], "choice-1": "kps", "kps-1": [str(m3b04)]}, follow=True)
