@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 
-from yincai.school.models import Subject
+from yincai.school.models import School, Subject
 
 
 class KnowledgePoint(models.Model):
@@ -45,3 +48,34 @@ class Ability(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class KnowledgePointAlias(models.Model):
+    """A school's own name for KPs ("角的度量" → its two KPs), remembered from a resolved blueprint import.
+
+    `label` is the normalised text (yincai.curriculum.matching.normalise); no KP at all means the school
+    chose to leave items with this label untagged."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="kp_aliases", verbose_name="学校")
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="kp_aliases", verbose_name="学科")
+    label = models.CharField("别名(规范化)", max_length=100)
+    text = models.CharField("别名(原文)", max_length=100)
+    knowledge_points = models.ManyToManyField(KnowledgePoint, blank=True, related_name="aliases",
+                                              verbose_name="知识点(空=不标注)")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   verbose_name="创建人")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "知识点别名"
+        ordering = ["school", "subject", "label"]
+        constraints = [models.UniqueConstraint(fields=["school", "subject", "label"], name="kp_alias_unique_label")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        from yincai.curriculum.matching import normalise
+
+        self.label = normalise(self.label or self.text)[:100]  # edited in the admin, it still matches
+        super().save(*args, **kwargs)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from django.db import transaction
 
-from yincai.curriculum.models import Ability, KnowledgePoint
-from yincai.school.models import Subject
+from yincai.curriculum.matching import normalise
+from yincai.curriculum.models import Ability, KnowledgePoint, KnowledgePointAlias
+from yincai.school.models import School, Subject
 
 PEP_MATH_CSV = Path(__file__).parent / "data" / "pep_math_kps.csv"
 MATH_ABILITIES = [("compute", "计算"), ("understand", "理解"), ("apply", "应用"), ("analyse", "分析")]
@@ -109,3 +110,21 @@ def load_kp_tree(*, subject: Subject, path: Path = PEP_MATH_CSV) -> LoadResult:
         by_code[row["code"].strip()].prerequisites.set(pres)
         edges += len(pres)
     return LoadResult(created=created, updated=updated, units=len(units), prerequisite_edges=edges)
+
+
+def kp_alias_save(*, school: School, subject: Subject, text: str, kp_ids: list[int], user: object = None
+                  ) -> KnowledgePointAlias:
+    """Remember that `text` names these KPs of `subject` at `school` (no KP = leave untagged); a label the school
+    already had is pointed at the new KPs. The caller's transaction makes it atomic with the import."""
+    label = normalise(text)
+    if not label:
+        raise CurriculumError("别名不能为空")
+    kps = list(KnowledgePoint.objects.filter(subject=subject, is_unit=False, pk__in=kp_ids))
+    if len(kps) != len(set(kp_ids)):
+        raise CurriculumError(f"别名「{text}」指向的知识点不属于{subject.name}的知识点体系")
+    alias, created = KnowledgePointAlias.objects.get_or_create(
+        school=school, subject=subject, label=label[:100],
+        defaults={"text": text[:100], "created_by": user if getattr(user, "is_authenticated", False) else None},
+    )
+    alias.knowledge_points.set(kps)
+    return alias

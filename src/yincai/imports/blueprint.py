@@ -1,12 +1,16 @@
 """Assessment blueprint (双向细目表 / Q-matrix): one row per item with 题号, 大题, 满分, 题型, 知识点, 能力维度, 难度.
 
-Knowledge points are given by code or by name (several separated by 、；, or spaces) and must exist in the
-subject's KP tree. Items already in the assessment and absent from the file are kept (a warning says so).
+Knowledge points are named by code, name, the school's alias or unit name (several separated by 、；, or
+spaces; see yincai.curriculum.matching). A label that matches none of them becomes a question, asked once per
+label with ranked suggestions: the plan cannot be written until the teacher has answered every question
+(`resolutions`: normalised label → KP ids, empty = leave untagged). On writing, each answer is remembered as
+the school's alias, so the next file using the label goes through without questions. Items already in the
+assessment and absent from the file are kept (a warning says so).
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -14,13 +18,17 @@ from typing import Any
 from django.db.models import Max
 
 from yincai.assessment.models import Assessment, Item, ItemScore
-from yincai.curriculum.models import Ability, KnowledgePoint
+from yincai.curriculum.matching import KPMatcher, Suggestion, normalise, split_labels
+from yincai.curriculum.models import Ability
+from yincai.curriculum.selectors import kp_aliases, kp_candidates
+from yincai.curriculum.services import kp_alias_save
 from yincai.imports.common import Collector, Problem, cell, find_header, is_blank_row, label_key
 from yincai.imports.models import ImportBatch, ImportChange
 from yincai.imports.parsing import (
     CellError,
     ImportFileError,
     Sheet,
+    col_letter,
     fmt_score,
     parse_score,
     read_workbook,
@@ -42,6 +50,34 @@ LEVELS = {"基础": "basic", "提高": "medium", "拓展": "challenge", "basic":
           "challenge": "challenge", "a": "basic", "b": "medium", "c": "challenge", "易": "basic", "中": "medium",
           "难": "challenge"}
 LEVEL_LABEL = dict(Item.LEVEL_CHOICES)
+VIA_LABEL = {"alias": "本校别名", "unit": "单元名"}
+
+
+@dataclass
+class LabelQuestion:
+    """A 知识点 label nothing matched: asked once, whatever the number of rows using it."""
+
+    key: str  # normalised label
+    label: str  # as first written
+    rows: list[int] = field(default_factory=list)
+    suggestions: tuple[Suggestion, ...] = ()
+    answer: list[int] | None = None  # the teacher's choice in this batch ([] = leave untagged)
+    answer_text: str = ""
+
+    def as_problem(self, sheet: str, col: str) -> Problem:
+        rows = "、".join(map(str, self.rows[:10])) + ("等" if len(self.rows) > 10 else "")
+        hint = ("您是否指：" + "；".join(s.text for s in self.suggestions[:3]) + "？" if self.suggestions
+                else "没有相近的知识点，请使用本学科知识点体系中的编码、名称或单元名")
+        return Problem(f"未知知识点：{self.label}（第{rows}行）；{hint}", sheet, self.rows[0], col)
+
+    def as_dict(self) -> dict[str, Any]:
+        chosen = sorted(self.answer) if self.answer is not None else None
+        options = [{"kind": s.kind, "kp_ids": sorted(s.kp_ids), "code": s.code, "name": s.name, "text": s.text,
+                    "chosen": sorted(s.kp_ids) == chosen} for s in self.suggestions]
+        mode = ("" if chosen is None else "none" if not chosen
+                else "suggestion" if any(o["chosen"] for o in options) else "kps")
+        return {"key": self.key, "label": self.label, "rows": self.rows[:50], "answer": self.answer,
+                "answer_text": self.answer_text, "answer_mode": mode, "suggestions": options}
 
 
 @dataclass
@@ -60,20 +96,38 @@ class ItemRow:
 @dataclass
 class BlueprintPlan:
     assessment: Assessment
+    user: Any = None
     sheet: str = ""
+    kp_col: str = ""
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     rows: list[ItemRow] = field(default_factory=list)
     creates: int = 0
     updates: list[tuple[ItemRow, list[tuple[str, str, str]]]] = field(default_factory=list)
     unchanged: int = 0
+    asked: dict[str, LabelQuestion] = field(default_factory=dict)  # unknown labels, answered or not
+    readings: dict[str, dict[str, str]] = field(default_factory=dict)  # labels read by school alias or unit name
+
+    @property
+    def questions(self) -> list[LabelQuestion]:
+        """The unknown labels not answered yet."""
+        return [q for q in self.asked.values() if q.answer is None]
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        """Ready to write: no problem and no question left open."""
+        return not self.problems and not self.questions
+
+    @property
+    def question_problems(self) -> list[Problem]:
+        """The open questions, as the problems a command-line import reports."""
+        return [q.as_problem(self.sheet, self.kp_col) for q in self.questions]
 
     def summary(self) -> dict[str, Any]:
         return {
+            "questions": [q.as_dict() for q in self.asked.values()],
+            "open_questions": len(self.questions),
+            "labels": list(self.readings.values()),
             "sheet": self.sheet,
             "items": len(self.rows),
             "creates": self.creates,
@@ -96,39 +150,52 @@ def _pick(sheets: list[Sheet], out: Collector) -> tuple[Sheet, int, dict[str, in
     return None
 
 
-def _kp_ids(text: str, kps_by_code: dict[str, int], kps_by_name: dict[str, list[int]]) -> tuple[list[int], list[str]]:
-    """KPs by code or name, several separated by 、；, or spaces. Names may themselves contain 、
-    ("毫米、分米、千米与吨"), so the longest run of tokens that names a KP wins."""
+def _resolve_cell(text: str, matcher: KPMatcher) -> tuple[list[int], list[str], list[tuple[str, str, tuple[int, ...]]]]:
+    """KPs of one 知识点 cell, several separated by 、；, or spaces. Names may themselves contain 、
+    ("毫米、分米、千米与吨"), so the longest run of tokens that names a KP (or unit, or alias) wins.
+
+    Returns the KP ids, the labels nothing matched and how the others were read [(label, via, ids)]."""
     ids: list[int] = []
     unknown: list[str] = []
-    tokens = [t for t in re.split(r"[、;；,，/\s]+", text) if t]
-
-    def lookup(key: str) -> int | None | str:
-        key = squeeze(key)
-        if key in kps_by_code:
-            return kps_by_code[key]
-        found = kps_by_name.get(key, [])
-        if len(found) == 1:
-            return found[0]
-        return "ambiguous" if found else None
-
+    read: list[tuple[str, str, tuple[int, ...]]] = []
+    tokens = split_labels(text)
     i = 0
     while i < len(tokens):
         for j in range(len(tokens), i, -1):
-            got = lookup("、".join(tokens[i:j]))
-            if got is not None:
+            found = matcher.match("、".join(tokens[i:j]), suggest=False)
+            if found.matched:
                 break
-        if isinstance(got, int):
-            ids.append(got)
+        if found.matched:
+            ids += found.kp_ids
+            read.append((found.label, found.via, found.kp_ids))
             i = j
             continue
-        unknown.append(f"{tokens[i]}（同名知识点有多个，请用编码）" if got == "ambiguous" else tokens[i])
+        if normalise(tokens[i]):  # a token of punctuation only ("—") names nothing and is skipped
+            unknown.append(tokens[i])
         i += 1
-    return list(dict.fromkeys(ids)), unknown
+    return ids, unknown, read
 
 
-def plan_blueprint(*, user: Any, assessment: Assessment, content: bytes, file_name: str) -> BlueprintPlan:
-    plan = BlueprintPlan(assessment)
+def _kp_text(ids: Any, names: dict[int, str]) -> str:
+    return "、".join(names.get(k, "?") for k in ids) or "不标注知识点"
+
+
+def _options(matcher: KPMatcher, label: str) -> tuple[Suggestion, ...]:
+    """Ranked suggestions, then the whole unit of each suggested KP (when it has more KPs) not yet among them."""
+    ranked = matcher.suggest(label)
+    offered = {tuple(sorted(s.kp_ids)) for s in ranked}
+    units = []
+    for s in ranked:
+        unit = matcher.unit_of(s.kp_ids[0]) if s.kind == "kp" else None
+        if unit is not None and len(unit.kp_ids) > 1 and tuple(sorted(unit.kp_ids)) not in offered:
+            offered.add(tuple(sorted(unit.kp_ids)))
+            units.append(unit)
+    return (*ranked, *units)
+
+
+def plan_blueprint(*, user: Any, assessment: Assessment, content: bytes, file_name: str,
+                   resolutions: Mapping[str, list[int]] | None = None) -> BlueprintPlan:
+    plan = BlueprintPlan(assessment, user)
     out = Collector()
     try:
         sheets = read_workbook(content, file_name)
@@ -148,11 +215,12 @@ def plan_blueprint(*, user: Any, assessment: Assessment, content: bytes, file_na
         plan.problems = out.problems
         return plan
     subject = assessment.subject
-    kps = list(KnowledgePoint.objects.filter(subject=subject, is_unit=False).values_list("pk", "code", "name"))
-    kps_by_code = {squeeze(code): pk for pk, code, _ in kps}
-    kps_by_name: dict[str, list[int]] = {}
-    for pk, _, name in kps:
-        kps_by_name.setdefault(squeeze(name), []).append(pk)
+    candidates = kp_candidates(subject)
+    kp_names = {c.id: f"{c.code} {c.name}" for c in candidates}
+    matcher = KPMatcher(candidates, aliases=kp_aliases(assessment.term.school, subject),
+                        grade=assessment.grade.level)
+    answers = {k: list(v) for k, v in (resolutions or {}).items() if all(i in kp_names for i in v)}
+    plan.kp_col = col_letter(cols["kps"]) if "kps" in cols else ""
     abilities = {squeeze(n): pk for pk, n in Ability.objects.filter(subject=subject).values_list("pk", "name")}
     abilities |= {squeeze(c): pk for pk, c in Ability.objects.filter(subject=subject).values_list("pk", "code")}
     existing = {label_key(i.label): i for i in assessment.items.prefetch_related("knowledge_points")}
@@ -190,10 +258,21 @@ def plan_blueprint(*, user: Any, assessment: Assessment, content: bytes, file_na
             continue
         kp_text = text_of(cell(row, cols.get("kps"))) if "kps" in cols else ""
         raw_kp = cell(row, cols["kps"]) if "kps" in cols else None
-        kp_ids, unknown = _kp_ids(str(raw_kp) if raw_kp is not None else kp_text, kps_by_code, kps_by_name)
-        if unknown:
-            out.error(f"未知知识点：{'、'.join(unknown)}（请使用本学科知识点体系中的编码或名称）", n, cols.get("kps"))
-            continue
+        kp_ids, unknown, read = _resolve_cell(str(raw_kp) if raw_kp is not None else kp_text, matcher)
+        for kp_label in unknown:
+            key = normalise(kp_label)
+            question = plan.asked.get(key)
+            if question is None:
+                question = plan.asked[key] = LabelQuestion(key, kp_label[:100], suggestions=_options(matcher, kp_label))
+                if key in answers:
+                    question.answer, question.answer_text = answers[key], _kp_text(answers[key], kp_names)
+            question.rows.append(n)
+            kp_ids += question.answer or []
+        kp_ids = list(dict.fromkeys(kp_ids))
+        for kp_label, via, ids in read:
+            key = normalise(kp_label)
+            if via in VIA_LABEL and key not in plan.readings:
+                plan.readings[key] = {"label": kp_label, "via": VIA_LABEL[via], "kps": _kp_text(ids, kp_names)}
         ability_text = text_of(cell(row, cols.get("ability")))
         ability_id = abilities.get(ability_text) if ability_text else None
         if ability_text and ability_id is None:
@@ -218,7 +297,7 @@ def plan_blueprint(*, user: Any, assessment: Assessment, content: bytes, file_na
     missing = [i.label for key, i in existing.items() if key not in seen]
     if missing and plan.rows:
         out.warn(f"文件中没有这些已有题目，它们保持不变：{'、'.join(missing[:30])}")
-    kp_names = {pk: f"{code}" for pk, code, _ in kps}
+    kp_codes = {c.id: c.code for c in candidates}
     ability_names = {pk: n for n, pk in abilities.items()}
     for row in plan.rows:
         item = row.existing
@@ -234,7 +313,8 @@ def plan_blueprint(*, user: Any, assessment: Assessment, content: bytes, file_na
             ("能力维度", ability_names.get(item.ability_id, "") if item.ability_id else "",
              ability_names.get(row.ability_id, "") if row.ability_id else ""),
             ("难度层级", LEVEL_LABEL.get(item.level, ""), LEVEL_LABEL.get(row.level, "")),
-            ("知识点", "、".join(kp_names.get(k, "") for k in old_kps), "、".join(kp_names.get(k, "") for k in sorted(row.kp_ids))),
+            ("知识点", "、".join(kp_codes.get(k, "") for k in old_kps),
+             "、".join(kp_codes.get(k, "") for k in sorted(row.kp_ids))),
         ]
         diffs = [(f, o, n) for f, o, n in pairs if o != n]
         if diffs:
@@ -266,6 +346,10 @@ def apply_blueprint(plan: BlueprintPlan, batch: ImportBatch) -> list[ImportChang
         else:
             continue
         through.objects.bulk_create([through(item_id=item.pk, knowledgepoint_id=k) for k in row.kp_ids])
+    for q in plan.asked.values():
+        if q.answer is not None:
+            kp_alias_save(school=assessment.term.school, subject=assessment.subject, text=q.label, kp_ids=q.answer,
+                          user=plan.user)
     for row, diffs in plan.updates:
         assert row.existing is not None
         changes += [ImportChange(batch=batch, model="assessment.Item", object_id=str(row.existing.pk),

@@ -15,6 +15,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--assessment", type=int, help="测评ID（blueprint 与 scores 必填）")
     p.add_argument("--term", type=int, help="学期ID（roster 可选，默认当前学期）")
     p.add_argument("--dry-run", action="store_true", help="只检查并显示将要发生的变化，不写入")
+    p.add_argument("--accept-suggestions", action="store_true",
+                   help="blueprint：找不到的知识点名称采用第一个建议，并记为本校别名（会逐条列出）")
     p.set_defaults(func=cmd_import)
 
 
@@ -31,6 +33,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
               "unchanged": "未变", "classes": "班级", "guardians": "监护人", "staff": "教师"}
     parts = [f"{labels[k]} {v}" for k, v in summary.items() if k in labels and isinstance(v, int)]
     print("；".join(parts))
+    for r in summary.get("labels", [])[:30]:
+        print(f"  知识点「{r['label']}」（{r['via']}）→ {r['kps']}")
     if summary.get("states"):
         print("状态：" + "、".join(f"{k} {v}" for k, v in summary["states"].items()))
     changes = summary.get("changes", [])
@@ -68,10 +72,19 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"学期 {args.term} 不存在", file=sys.stderr)
             return 2
     content = args.file.read_bytes()
+    resolutions = None
     try:
+        if args.kind == "blueprint":
+            plan = preview_file(user=None, kind="blueprint", content=content, file_name=args.file.name,
+                                assessment=assessment)
+            if plan.problems:
+                raise ImportRefused(plan.problems + plan.question_problems)
+            resolutions = _kp_answers(plan.questions, args.accept_suggestions) if plan.questions else None
+            if resolutions is None and plan.questions:
+                return 1
         if args.dry_run:
             plan = preview_file(user=None, kind=args.kind, content=content, file_name=args.file.name,
-                                assessment=assessment, term=term)
+                                assessment=assessment, term=term, resolutions=resolutions)
             if not plan.ok:
                 raise ImportRefused(plan.problems)
             print("检查通过（--dry-run，未写入）：")
@@ -79,7 +92,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             warnings = plan.warnings
         else:
             batch = import_file(user=None, kind=args.kind, content=content, file_name=args.file.name,
-                                assessment=assessment, term=term)
+                                assessment=assessment, term=term, resolutions=resolutions)
             print(f"导入完成（批次 {batch.pk}）：")
             _print_summary(batch.summary)
             warnings = batch.warnings
@@ -90,6 +103,27 @@ def cmd_import(args: argparse.Namespace) -> int:
         _print_problems("提醒：", [w.get("text", w) if isinstance(w, dict) else w for w in warnings])
     _wait_for_background_work()
     return 0
+
+
+def _kp_answers(questions: list[Any], accept: bool) -> dict[str, list[int]] | None:
+    """The blueprint's unknown 知识点 names: with `accept`, the first suggestion of each (printed); else (or when
+    one has no suggestion) they are listed with their suggestions and None is returned (nothing is written)."""
+    if accept and all(q.suggestions for q in questions):
+        for q in questions:
+            print(f"采用建议：「{q.label}」→ {q.suggestions[0].text}")
+        return {q.key: list(q.suggestions[0].kp_ids) for q in questions}
+    print(f"导入未执行，{len(questions)} 个知识点名称在知识点体系中找不到，未写入任何数据：")
+    for q in questions:
+        rows = "、".join(map(str, q.rows[:10])) + ("等" if len(q.rows) > 10 else "")
+        print(f"  「{q.label}」（第{rows}行）" + ("您是否指：" if q.suggestions else "没有相近的知识点"))
+        for k, s in enumerate(q.suggestions[:3], start=1):
+            print(f"      {k}. {s.text}")
+    if accept:
+        print("没有相近知识点的名称无法自动采用：请在文件中改用知识点编码、名称或单元名。")
+    else:
+        print("请在文件中改用知识点编码、名称或单元名，或加 --accept-suggestions 采用每个名称的第一个建议"
+              "（并记为本校别名，以后自动识别）。")
+    return None
 
 
 def _wait_for_background_work() -> None:

@@ -35,6 +35,7 @@ class ImportBatch(models.Model):
     summary = models.JSONField("统计", default=dict, blank=True)
     problems = models.JSONField("问题", default=list, blank=True)
     warnings = models.JSONField("提醒", default=list, blank=True)
+    resolutions = models.JSONField("知识点标签的选择", default=dict, blank=True)  # blueprint: label → KP ids
 
     class Meta:
         verbose_name = verbose_name_plural = "导入批次"

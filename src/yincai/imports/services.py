@@ -77,18 +77,27 @@ def _check_access(*, user: Any, kind: str, assessment: Assessment | None, term: 
 
 
 def _plan(*, user: Any, kind: str, assessment: Assessment | None, term: Term | None, content: bytes,
-          file_name: str) -> Plan:
+          file_name: str, resolutions: dict[str, list[int]] | None = None) -> Plan:
     importer = _importers()[kind]
+    if kind == "blueprint":
+        return importer.plan(user=user, assessment=assessment, content=content, file_name=file_name,
+                             resolutions=resolutions)
     if importer.needs_assessment:
         return importer.plan(user=user, assessment=assessment, content=content, file_name=file_name)
     return importer.plan(user=user, term=term or Term.current(), content=content, file_name=file_name)
 
 
 def preview_file(*, user: Any, kind: str, content: bytes, file_name: str, assessment: Assessment | None = None,
-                 term: Term | None = None) -> Plan:
+                 term: Term | None = None, resolutions: dict[str, list[int]] | None = None) -> Plan:
     """What an import would do (the CLI's --dry-run); writes nothing."""
     _check_access(user=user, kind=kind, assessment=assessment, term=term)
-    return _plan(user=user, kind=kind, assessment=assessment, term=term, content=content, file_name=file_name)
+    return _plan(user=user, kind=kind, assessment=assessment, term=term, content=content, file_name=file_name,
+                 resolutions=resolutions)
+
+
+def _open_questions(plan: Plan) -> list[Problem]:
+    """What the importer still needs answered before it can write (the blueprint's unknown KP labels)."""
+    return list(getattr(plan, "question_problems", []))
 
 
 @transaction.atomic
@@ -103,12 +112,13 @@ def batch_create(*, user: Any, kind: str, content: bytes, file_name: str, assess
 
 def _new_batch(*, user: Any, kind: str, content: bytes, file_name: str, assessment: Assessment | None,
                term: Term | None, plan: Plan) -> ImportBatch:
+    keep = not plan.problems  # open questions keep the batch in preview: the teacher answers them there
     return ImportBatch.objects.create(
         kind=kind,
-        status="preview" if plan.ok else "refused",
+        status="preview" if keep else "refused",
         file_name=file_name[:200],
         file_sha256=hashlib.sha256(content).hexdigest(),
-        content=content if plan.ok else b"",  # a refused file can never be confirmed: keep only its fingerprint
+        content=content if keep else b"",  # a refused file can never be confirmed: keep only its fingerprint
         assessment=assessment,
         term=(assessment.term if assessment else term) or Term.current(),
         created_by=user if getattr(user, "is_authenticated", False) else None,
@@ -128,9 +138,12 @@ def batch_confirm(*, user: Any, batch: ImportBatch) -> ImportBatch:
                                              "如需再次导入请重新上传文件")])
             _check_access(user=user, kind=locked.kind, assessment=locked.assessment, term=locked.term)
             plan = _plan(user=user, kind=locked.kind, assessment=locked.assessment, term=locked.term,
-                         content=bytes(locked.content), file_name=locked.file_name)
-            if not plan.ok:
+                         content=bytes(locked.content), file_name=locked.file_name,
+                         resolutions=locked.resolutions or None)
+            if plan.problems:
                 raise _Replanned(plan.problems)
+            if not plan.ok:  # questions still open: the batch stays in preview until they are answered
+                raise ImportRefused(_open_questions(plan) or [Problem("导入尚未准备好")])
             return _write(plan, locked)
     except _Replanned as exc:
         ImportBatch.objects.filter(pk=batch.pk, status="preview").update(
@@ -163,16 +176,51 @@ class _Replanned(ImportRefused):
 
 
 def import_file(*, user: Any, kind: str, content: bytes, file_name: str, assessment: Assessment | None = None,
-                term: Term | None = None) -> ImportBatch:
+                term: Term | None = None, resolutions: dict[str, list[int]] | None = None) -> ImportBatch:
     """Plan once and, when the plan is clean, commit in one transaction — the CLI path.
 
-    Raises ImportRefused and writes nothing (not even a batch record) when the file has problems.
+    Raises ImportRefused and writes nothing (not even a batch record) when the file has problems or open
+    questions (`resolutions` answers the blueprint's: normalised KP label → KP ids, empty = untagged).
     """
     with transaction.atomic():
         plan = preview_file(user=user, kind=kind, content=content, file_name=file_name, assessment=assessment,
-                            term=term)
+                            term=term, resolutions=resolutions)
         if not plan.ok:
-            raise ImportRefused(plan.problems)
+            raise ImportRefused(plan.problems + _open_questions(plan))
         batch = _new_batch(user=user, kind=kind, content=content, file_name=file_name, assessment=assessment,
                            term=term, plan=plan)
+        if resolutions:
+            batch.resolutions = resolutions
+            batch.save(update_fields=["resolutions"])
         return _write(plan, batch)
+
+
+def batch_resolve(*, user: Any, batch: ImportBatch, answers: dict[str, list[int]]) -> ImportBatch:
+    """Record the teacher's answers to a blueprint preview's KP questions (label → KP ids, [] = untagged) and
+    refresh the preview. Writes nothing but the batch: items and aliases are written on confirmation."""
+    from yincai.curriculum.models import KnowledgePoint
+
+    with transaction.atomic():
+        locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.kind != "blueprint" or locked.status != "preview":
+            raise ImportRefused([Problem("只有待确认的试卷结构导入可以选择知识点")])
+        _check_access(user=user, kind=locked.kind, assessment=locked.assessment, term=locked.term)
+        assert locked.assessment is not None
+        asked = {q["key"] for q in locked.summary.get("questions", [])}
+        if set(answers) - asked:
+            raise ImportRefused([Problem("所选的知识点标签不在本次导入的待确认列表中，请刷新页面后重试")])
+        wanted = {k for ids in answers.values() for k in ids}
+        valid = set(KnowledgePoint.objects.filter(subject=locked.assessment.subject, is_unit=False, pk__in=wanted)
+                    .values_list("pk", flat=True))
+        if wanted - valid:
+            raise ImportRefused([Problem(f"所选知识点不属于{locked.assessment.subject.name}的知识点体系")])
+        locked.resolutions = {**(locked.resolutions or {}), **{k: sorted(set(v)) for k, v in answers.items()}}
+        plan = _plan(user=user, kind=locked.kind, assessment=locked.assessment, term=locked.term,
+                     content=bytes(locked.content), file_name=locked.file_name, resolutions=locked.resolutions)
+        locked.summary = plan.summary()
+        locked.problems = [p.as_dict() for p in plan.problems]
+        locked.warnings = [p.as_dict() for p in plan.warnings]
+        if plan.problems:
+            locked.status, locked.content = "refused", b""
+        locked.save(update_fields=["resolutions", "summary", "problems", "warnings", "status", "content"])
+        return locked

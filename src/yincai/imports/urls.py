@@ -11,6 +11,7 @@ urlpatterns = [
     path("batches/<int:batch_id>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:batch_id>/export/", views.batch_export, name="batch_export"),
     path("batches/<int:batch_id>/confirm/", views.confirm, name="confirm"),
+    path("batches/<int:batch_id>/resolve/", views.resolve, name="resolve"),
     path("templates/roster.xlsx", views.template_roster, name="template_roster"),
     path("templates/blueprint.xlsx", views.template_blueprint, name="template_blueprint"),
     path("assessments/<int:assessment_id>/template.xlsx", views.template_scores, name="template_scores"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from yincai.accounts.access import role_required
 from yincai.accounts.roles import TEACHING_ROLES, Role
+from yincai.curriculum.selectors import leaf_kps
 from yincai.imports.common import ImportRefused
 from yincai.imports.exports import XLSX_TYPE, download, table_response
 from yincai.imports.parsing import DEFAULT_LIMITS
@@ -21,7 +24,7 @@ from yincai.imports.selectors import (
     score_tables,
     students_for_scores,
 )
-from yincai.imports.services import KIND_LABELS, batch_confirm, batch_create
+from yincai.imports.services import KIND_LABELS, batch_confirm, batch_create, batch_resolve
 from yincai.imports.workbooks import (
     blueprint_template,
     roster_template,
@@ -80,10 +83,57 @@ def upload(request: HttpRequest) -> HttpResponse:
 @role_required(*IMPORT_ROLES)
 def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = get_object_or_404(batches_visible_to(request.user), pk=batch_id)
+    asks = batch.kind == "blueprint" and batch.status == "preview" and batch.summary.get("questions")
     return render(request, "imports/batch.html", {
         "batch": batch,
         "summary": batch.summary,
+        "kp_options": leaf_kps(batch.assessment.subject).select_related("parent") if asks and batch.assessment else [],
     })
+
+
+def _kp_answers(post: Any, questions: list[dict[str, Any]]) -> tuple[dict[str, list[int]], list[str]]:
+    """The choices of the preview's 知识点 form: label key → KP ids ([] = untagged), and what was incomplete."""
+    answers: dict[str, list[int]] = {}
+    incomplete: list[str] = []
+    for i, q in enumerate(questions):
+        if post.get(f"key-{i}") != q["key"]:
+            continue  # the page was older than the preview: ignore rather than mix labels up
+        choice = post.get(f"choice-{i}", "")
+        if choice == "none":
+            answers[q["key"]] = []
+        elif choice == "kps":
+            ids = [int(v) for v in post.getlist(f"kps-{i}") if v.isdigit()]
+            if ids:
+                answers[q["key"]] = ids
+            else:
+                incomplete.append(f"「{q['label']}」：选择了多个知识点，但没有选中任何知识点")
+        elif choice[:1] == "s" and choice[1:].isdigit() and int(choice[1:]) < len(q["suggestions"]):
+            answers[q["key"]] = list(q["suggestions"][int(choice[1:])]["kp_ids"])
+    return answers, incomplete
+
+
+@role_required(*IMPORT_ROLES)
+def resolve(request: HttpRequest, batch_id: int) -> HttpResponse:
+    """Save the teacher's choices for the unknown 知识点 labels of a blueprint preview (nothing else is written)."""
+    batch = get_object_or_404(batches_visible_to(request.user), pk=batch_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    answers, incomplete = _kp_answers(request.POST, batch.summary.get("questions", []))
+    for text in incomplete:
+        messages.error(request, text)
+    if answers:
+        try:
+            batch = batch_resolve(user=request.user, batch=batch, answers=answers)
+        except ImportRefused as exc:
+            for p in exc.problems:
+                messages.error(request, str(p))
+            return redirect("imports:batch_detail", batch_id=batch.pk)
+        left = batch.summary.get("open_questions", 0)
+        messages.success(request, f"已保存 {len(answers)} 个知识点名称的选择" +
+                         (f"，还有 {left} 个未确定" if left else "，可以确认导入了"))
+    elif not incomplete:
+        messages.error(request, "没有选择任何知识点：请为每个名称选一项（或选择「不标注知识点」）")
+    return redirect("imports:batch_detail", batch_id=batch.pk)
 
 
 @role_required(*IMPORT_ROLES)
@@ -102,8 +152,12 @@ def confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
     try:
         batch = batch_confirm(user=request.user, batch=batch)
     except ImportRefused as exc:
-        messages.error(request, f"导入未执行：{exc.problems[0]}" if len(exc.problems) == 1
-                       else f"导入未执行，文件有 {len(exc.problems)} 个问题，未写入任何数据")
+        open_questions = batch.kind == "blueprint" and batch.summary.get("open_questions")
+        if open_questions:
+            messages.error(request, f"导入未执行：还有 {open_questions} 个知识点名称未确定，请先在本页选择并保存")
+        else:
+            messages.error(request, f"导入未执行：{exc.problems[0]}" if len(exc.problems) == 1
+                           else f"导入未执行，文件有 {len(exc.problems)} 个问题，未写入任何数据")
         return redirect("imports:batch_detail", batch_id=batch.pk)
     s = batch.summary
     messages.success(request, f"导入完成：新增 {s.get('creates', 0)} 条，修改 {s.get('updates', 0)} 条，"
