@@ -224,7 +224,9 @@ def read_layout(sheet: Sheet, scan: int = 15) -> Layout | None:
     rows = sheet.rows
     for r in range(min(scan, len(rows))):
         top = [header_key(c) for c in rows[r]]
-        if r + 1 < len(rows) and _is_subheader(rows[r + 1]):
+        two_rows = (sum(1 for t in top if t) >= 2 and r + 1 < len(rows) and _is_subheader(rows[r + 1])
+                    and not (r + 2 < len(rows) and _is_subheader(rows[r + 2])))  # a title row is not a header
+        if two_rows:
             lay = _assign(_combine(top, [header_key(c) for c in rows[r + 1]]), r + 1, r)
             if {"no", "name"} <= set(lay.student):
                 return lay
