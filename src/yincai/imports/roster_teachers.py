@@ -100,8 +100,12 @@ def _numbers(text: str) -> list[int]:
     return out
 
 
-def parse_duties(text: str, default_subject: str = "") -> list[Duty] | str:
-    """A 任教班级 cell → duties, or a Chinese explanation of what could not be read."""
+def parse_duties(text: str, default_subject: str = "", *, bare_head: bool = False) -> list[Duty] | str:
+    """A 任教班级 cell → duties, or a Chinese explanation of what could not be read.
+
+    Classes named without a subject take `default_subject` (the 学科 column) or, with `bare_head` (the row's 角色
+    is 班主任), make the teacher their head teacher.
+    """
     duties: list[Duty] = []
     pending: list[tuple[int, int]] = []
     for raw in _SPLIT.split(norm_text(text)):
@@ -130,7 +134,9 @@ def parse_duties(text: str, default_subject: str = "") -> list[Duty] | str:
             pending = []
         elif not head:
             pending.extend(classes)
-    if pending:
+    if pending and bare_head and not default_subject:
+        duties.extend(Duty(Role.HEAD_TEACHER, None, c, "") for c in pending)
+    elif pending:
         if not default_subject:
             names = "、".join(f"{GRADE_NAMES[lv]}({n})班" for lv, n in pending)
             return f"任教班级中 {names} 没有写学科（示例：三(1)(2)班 数学），也没有「学科」列"
@@ -292,14 +298,15 @@ def _row_duties(out: Collector, row: list[Cell], n: int, cols: dict[str, int]) -
     """The row's roles, each flagged legacy (角色 + 年级/班级/学科 columns) or not (from 任教班级)."""
     subject_text = squeeze(text_of(cell(row, cols.get("subject"))))
     assign = cell(row, cols.get("assign"))
+    role_text = text_of(cell(row, cols.get("role")))
     duties: list[tuple[Duty, bool]] = []
     if assign is not None:
-        got = parse_duties(str(assign) if isinstance(assign, str) else text_of(assign), subject_text)
+        got = parse_duties(str(assign) if isinstance(assign, str) else text_of(assign), subject_text,
+                           bare_head=ROLES.get(role_text) == Role.HEAD_TEACHER)
         if isinstance(got, str):
             out.error(got, n, cols["assign"])
             return None
         duties = [(d, False) for d in got]
-    role_text = text_of(cell(row, cols.get("role")))
     if not role_text:
         if not duties:
             out.error("请填写任教班级（如 三(1)(2)班 数学）或角色", n, cols.get("assign", cols.get("role")))
