@@ -201,6 +201,10 @@ def _assign(labels: list[str], header_row: int, first_header_row: int) -> Layout
             # 关系/电话 without a prefix belongs to the guardian block right before it (父亲 | 电话 | 母亲 | 电话),
             # otherwise to a 家长 group (家长姓名 | 关系 | 联系电话, or 关系 before 家长姓名).
             near = next((g for g in reversed(lay.guardians) if g.last >= c - 2), None)
+            if plain == "phone" and near is not None and lay.family_phone is None and _names_only(lay.guardians, near):
+                lay.family_phone = c  # 父亲姓名 | 母亲姓名 | 联系电话: one number for the family
+                lay.notes.append(f"「{label}」列跟在几位家长的姓名后面，按家庭电话读取：记给每行第一位没有电话的家长")
+                continue
             if near is not None and getattr(near, plain) is None:
                 setattr(near, plain, c)
                 near.last = c
@@ -217,6 +221,13 @@ def _assign(labels: list[str], header_row: int, first_header_row: int) -> Layout
         lay.private = [(c, h) for c, h in lay.private if c != xueji]
         lay.no_from_xueji = True
     return lay
+
+
+def _names_only(groups: list[GuardianCols], near: GuardianCols) -> bool:
+    """Two or more guardian groups in a row, each only a name so far (父亲姓名 | 母亲姓名)."""
+    k = groups.index(near)
+    return k >= 1 and all(g.phone is None and g.relation is None for g in groups[k - 1:k + 1]) \
+        and groups[k - 1].last == near.last - 1
 
 
 def read_layout(sheet: Sheet, scan: int = 15) -> Layout | None:

@@ -155,7 +155,7 @@ def roster_table(user: Any, school_class: SchoolClass) -> Table:
         row: list[Any] = [s.student_no, s.name, s.get_gender_display(), school_class.name]
         if with_family:
             gl = links.get(s.pk, [])
-            row += ["、".join(g.guardian.name for g in gl), "、".join(g.get_relation_display() for g in gl),
+            row += ["、".join(g.guardian.name for g in gl), "、".join(g.relation_label for g in gl),
                     "、".join(g.guardian.phone for g in gl)]
         table.rows.append(row)
     return table

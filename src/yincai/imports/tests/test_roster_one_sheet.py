@@ -240,3 +240,44 @@ def test_a_register_number_holding_an_id_number_is_never_taken_as_the_student_nu
     head = [["学籍号", "姓名", "性别", "班级"]]
     exc = _refused(personas, _flat([["G" + ID_NUMBER, "孙小美", "女", "四(1)班"]], head))
     assert "学籍号含身份证号码" in str(exc) and ID_NUMBER not in str(exc)
+
+
+def test_a_family_phone_after_the_parents_names_goes_to_the_first_parent_without_one(personas: Personas) -> None:
+    head = [["学号", "姓名", "性别", "班级", "父亲姓名", "母亲姓名", "联系电话"]]
+    rows = [["40260061", "韩梅", "女", "四(1)班", "韩磊", "杨丽", "13100000001"],
+            ["40260062", "朱琳", "女", "四(1)班", None, "秦芳", "13100000002"]]
+    batch = _import(personas, book(("花名册", TITLE, head, rows, ())))
+    assert _links("40260061") == [("杨丽", "mother", "母亲", "", False), ("韩磊", "father", "父亲", "13100000001", True)]
+    assert _links("40260062") == [("秦芳", "mother", "母亲", "13100000002", True)]
+    assert any("按家庭电话读取" in w["message"] for w in batch.warnings)
+
+
+def test_a_merged_guardian_block_over_two_guardians(personas: Personas) -> None:
+    head = [["学号", "姓名", "性别", "班级", "家长信息", None, None, None, None, None],
+            [None, None, None, None, "姓名", "关系", "电话", "姓名", "关系", "电话"]]
+    merges = ["A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:J2"]
+    rows = [["40260071", "许诺", "男", "四年级(1)班", "许建", "父亲", "13200000001", "何静", "外婆", "13200000002"]]
+    _import(personas, book(("花名册", TITLE, head, rows, merges)))
+    assert _links("40260071") == [("何静", "grandmother", "外婆", "13200000002", False),
+                                  ("许建", "father", "父亲", "13200000001", True)]
+
+
+def test_one_sheet_per_class_and_a_number_repeated_across_sheets_is_refused(personas: Personas) -> None:
+    head = [["学号", "姓名", "性别", "家长姓名", "关系", "联系电话"]]
+    one = ("四(1)班", "四年级(1)班 学生名单", head, [["40260081", "吕一", "男", "吕父", "父亲", "13300000001"]], ())
+    two = ("四(2)班", "四年级(2)班 学生名单", head, [["40260082", "吕二", "女", "吕父", "父亲", "13300000001"]], ())
+    _import(personas, book(one, two))
+    assert (_class_of("40260081"), _class_of("40260082")) == ((4, 1), (4, 2))
+    assert Guardian.objects.get(phone="13300000001").students.count() == 2
+    clash = ("四(2)班", "四年级(2)班 学生名单", head, [["40260081", "吕二", "女", None, None, None]], ())
+    exc = _refused(personas, book(one, clash))
+    assert "学号 40260081 重复（工作表「四(1)班」第3行已有）" in str(exc)
+
+
+def test_a_csv_export_of_the_office_roster_imports_too(personas: Personas) -> None:
+    text = "学号,姓名,性别,班级,身份证号,父亲姓名,父亲电话\n40260091,曹操,男,4-1," + ID_NUMBER + ",曹嵩,13400000001\n"
+    batch = import_file(user=personas.users["wang"], kind="roster", content=text.encode("gb18030"),
+                        file_name="花名册.csv", term=personas.term)
+    assert _links("40260091") == [("曹嵩", "father", "父亲", "13400000001", True)]
+    assert "已忽略：身份证号（不保存，保护未成年人信息）" in [w["message"] for w in batch.warnings]
+    assert fields_holding(ID_NUMBER) == []
