@@ -14,7 +14,6 @@ login. 身份证号, 证件号, 家庭住址 … columns are never read; the bat
 from __future__ import annotations
 
 import datetime
-import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,14 +30,16 @@ from yincai.imports.common import (
 from yincai.imports.models import ImportBatch, ImportChange
 from yincai.imports.parsing import Cell, ImportFileError, Sheet, read_workbook, squeeze, text_of
 from yincai.imports.roster_columns import (
+    PRIVATE_NOTE,
     RELATION_HINT,
     STUDENT_FIELDS,
     XUEJI,
     Layout,
     class_in_title,
-    is_private,
+    private_columns,
     read_layout,
     relation_of,
+    without_private,
 )
 from yincai.imports.roster_teachers import TeacherRow, find_teacher_header, plan_teachers
 from yincai.school.models import (
@@ -62,12 +63,11 @@ GUARDIAN_COLS = {  # the older template's 监护人 sheet: one guardian link per
     "phone": {"电话", "手机", "手机号", "联系电话"},
     "primary": {"主要联系人", "是否主要联系人"},
 }
-GENDERS = {"男": "M", "女": "F", "男生": "M", "女生": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
+GENDERS = {"男": "M", "女": "F", "男生": "M", "女生": "F", "男性": "M", "女性": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
 YES = {"是", "y", "yes", "1", "true", "√", "主要"}
 PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8}|\d{7,8})$")
 ID_LIKE = re.compile(r"^[a-z]?\d{17}[\dx]$", re.IGNORECASE)
 EMPTY_WORDS = {"无", "/", "-", "--", "—", "不详", "暂无"}
-PRIVATE_NOTE = "（不保存，保护未成年人信息）"
 
 
 @dataclass
@@ -227,12 +227,12 @@ def plan_roster(*, user: Any, term: Any, content: bytes, file_name: str) -> Rost
     out.sheet = ""
     _warn_forgiven(out, seen.counts)
     _warn_shared(plan, out)
-    private = _private_columns(students, [(s, h) for s, h, _ in guardians + teachers])
+    private = private_columns(students, [(s, h) for s, h, _ in guardians + teachers])
     if private:
         labels = list(dict.fromkeys(label for cols in private.values() for _, _, label in cols))
         out.warn(f"已忽略：{'、'.join(labels)}{PRIVATE_NOTE}")
         kept = [s for s, _ in students] + [s for s, _, _ in guardians + teachers]
-        plan.stored_content = _without_private(kept, private)
+        plan.stored_content = without_private(kept, private)
     plan.problems, plan.warnings = out.problems, out.warnings
     return plan
 
@@ -401,7 +401,13 @@ def _row_guardians(plan: RosterPlan, out: Collector, row: list[Cell], n: int, la
             out.error(f"学生 {no} 的监护人「{gname}」重复", n, g.name)
             continue
         names.add(gname)
-        _add_guardian(plan, seen, GuardianRow(n, no, gname, relation or "other", word, phone, len(names) == 1))
+        relation = relation or "other"
+        _add_guardian(plan, seen, GuardianRow(n, no, gname, relation, _word(relation, word), phone, len(names) == 1))
+
+
+def _word(relation: str, word: str) -> str:
+    """The school's word, kept only when it says more than the category: 外婆 is kept, 母亲 is the category."""
+    return "" if word == dict(GuardianLink.RELATION_CHOICES).get(relation) else word[:10]
 
 
 def _relation_label(relation: str, word: str) -> str:
@@ -458,7 +464,7 @@ def _plan_guardians(plan: RosterPlan, out: Collector, sheet: Sheet, h: int, cols
             continue
         pairs.add((no, name))
         primary = text_of(cell(row, cols.get("primary"))).lower() in YES
-        _add_guardian(plan, seen, GuardianRow(n, no, name[:50], relation, word[:10], phone, primary))
+        _add_guardian(plan, seen, GuardianRow(n, no, name[:50], relation, _word(relation, word), phone, primary))
 
 
 def _warn_forgiven(out: Collector, counts: dict[str, int]) -> None:
@@ -485,42 +491,6 @@ def _warn_shared(plan: RosterPlan, out: Collector) -> None:
         if len(by_name) > 1:
             listed = "、".join(f"第{row}行「{name}」" for name, row in by_name.items())
             out.warn(f"电话 {phone} 对应不同的家长姓名：{listed}；按不同的家长导入（若是同一人，请统一姓名）")
-
-
-def _private_columns(students: list[tuple[Sheet, Layout]],
-                     others: list[tuple[Sheet, int]]) -> dict[str, list[tuple[int, int, str]]]:
-    """Per sheet: (header row, column, header) of every identity-number or address column."""
-    found: dict[str, list[tuple[int, int, str]]] = {}
-    for sheet, lay in students:
-        if lay.private:
-            found[sheet.name] = [(lay.header_row, c, label) for c, label in lay.private]
-    for sheet, h in others:
-        keys = [header_key(v) for v in sheet.rows[h]] if h < len(sheet.rows) else []
-        cols = [(h, c, k) for c, k in enumerate(keys) if k and (is_private(k) or k in XUEJI)]
-        if cols:
-            found[sheet.name] = cols
-    return found
-
-
-def _without_private(sheets: list[Sheet], private: dict[str, list[tuple[int, int, str]]]) -> bytes:
-    """The sheets the roster reads, private columns emptied below their header: what the batch keeps."""
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.remove(wb.active)
-    for sheet in sheets:
-        blank = {c: h for h, c, _ in private.get(sheet.name, [])}
-        ws = wb.create_sheet(re.sub(r"[\[\]:*?/\\]", "_", sheet.name)[:31] or "Sheet")
-        for r, row in enumerate(sheet.rows, start=1):
-            for c, value in enumerate(row, start=1):
-                if value is None or (c - 1 in blank and r - 1 > blank[c - 1]):
-                    continue
-                target = ws.cell(row=r, column=c, value=value)
-                if isinstance(value, str):
-                    target.data_type = "s"  # never a formula
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def apply_roster(plan: RosterPlan, batch: ImportBatch) -> list[ImportChange]:

@@ -9,10 +9,11 @@ to be left out: they are never read into the plan and never stored (minors' data
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 
-from yincai.imports.common import header_key
+from yincai.imports.common import header_key, parse_class_name
 from yincai.imports.parsing import Cell, Sheet, text_of
 
 STUDENT_FIELDS: dict[str, set[str]] = {
@@ -25,6 +26,7 @@ STUDENT_FIELDS: dict[str, set[str]] = {
 }
 XUEJI = {"学籍号", "全国学籍号", "学籍辅号", "学籍编号"}  # national register numbers: "G" + the ID number
 PRIVATE_PARTS = ("身份证", "证件", "身份号码", "护照", "住址", "地址", "户籍", "户口")
+PRIVATE_NOTE = "（不保存，保护未成年人信息）"
 SILENT = {"序号", "编号", "备注", "no", "no.", "序"}  # ignored without a word
 FAMILY_PHONE = {"家庭电话", "家庭联系电话", "家庭电话号码", "家庭手机"}
 
@@ -257,6 +259,40 @@ def class_in_title(sheet: Sheet, lay: Layout) -> str:
         m = _CLASS_IN_TITLE.search(text)
         if m:
             return m.group(0)
-    from yincai.imports.common import parse_class_name
-
     return sheet.name if parse_class_name(sheet.name)[0] else ""
+
+
+def private_columns(students: list[tuple[Sheet, Layout]],
+                     others: list[tuple[Sheet, int]]) -> dict[str, list[tuple[int, int, str]]]:
+    """Per sheet: (header row, column, header) of every identity-number or address column."""
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    for sheet, lay in students:
+        if lay.private:
+            found[sheet.name] = [(lay.header_row, c, label) for c, label in lay.private]
+    for sheet, h in others:
+        keys = [header_key(v) for v in sheet.rows[h]] if h < len(sheet.rows) else []
+        cols = [(h, c, k) for c, k in enumerate(keys) if k and (is_private(k) or k in XUEJI)]
+        if cols:
+            found[sheet.name] = cols
+    return found
+
+
+def without_private(sheets: list[Sheet], private: dict[str, list[tuple[int, int, str]]]) -> bytes:
+    """The sheets the roster reads, private columns emptied below their header: what the batch keeps."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet in sheets:
+        blank = {c: h for h, c, _ in private.get(sheet.name, [])}
+        ws = wb.create_sheet(re.sub(r"[\[\]:*?/\\]", "_", sheet.name)[:31] or "Sheet")
+        for r, row in enumerate(sheet.rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is None or (c - 1 in blank and r - 1 > blank[c - 1]):
+                    continue
+                target = ws.cell(row=r, column=c, value=value)
+                if isinstance(value, str):
+                    target.data_type = "s"  # never a formula
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
