@@ -179,6 +179,8 @@ def phone_of(value: Cell) -> tuple[str, str]:
     first = re.split(r"[/、,，;；]", raw)[0]
     phone = re.sub(r"[\s\-()]", "", first)
     phone = re.sub(r"^(\+?86)(?=1\d{10}$)", "", phone)
+    if ID_LIKE.match(phone):
+        return "", "电话列中填的是身份证号码，请改为电话号码（身份证号不会被保存）"
     if not PHONE.match(phone):
         return "", f"电话「{raw}」格式不正确（手机号为11位数字）"
     return phone, ""

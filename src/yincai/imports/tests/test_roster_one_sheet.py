@@ -83,15 +83,16 @@ def test_identity_numbers_and_addresses_are_ignored_with_one_warning_and_never_s
 
 
 def test_the_preview_warns_in_the_exact_words_for_one_id_column(personas: Personas) -> None:
-    head = [["学号", "姓名", "性别", "班级", "身份证号"]]
-    rows = [["40260009", "孙小美", "女", "四(1)班", ID_NUMBER]]
+    head = [["学号", "姓名", "性别", "班级", "身份证号", "出生日期", "家长姓名", "关系", "联系电话"]]
+    rows = [["40260009", "孙小美", "女", "四(1)班", ID_NUMBER, datetime.date(2016, 2, 29), "孙父", "父亲", 13500000009]]
     batch = batch_create(user=personas.users["wang"], kind="roster", content=_flat(rows, head),
                          file_name="花名册.xlsx", term=personas.term)
     assert batch.status == "preview", batch.problems
     assert [w["message"] for w in batch.warnings] == ["已忽略：身份证号（不保存，保护未成年人信息）"]
     assert fields_holding(ID_NUMBER) == []  # not even the kept upload holds it
-    batch_confirm(user=personas.users["wang"], batch=batch)
-    assert Student.objects.filter(student_no="40260009").exists()
+    batch_confirm(user=personas.users["wang"], batch=batch)  # re-planned from the kept copy without the IDs
+    assert Student.objects.get(student_no="40260009").birth_date == datetime.date(2016, 2, 29)
+    assert _links("40260009") == [("孙父", "father", "", "13500000009", True)]
     assert fields_holding(ID_NUMBER) == []
 
 

@@ -115,3 +115,14 @@ def test_bad_teacher_rows_are_refused_with_row_and_column(personas: Personas, ro
     problem = next(p for p in exc.value.problems if expected in p.message)
     assert (problem.sheet, problem.row, problem.col) == ("教师", 3, col)
     assert (Staff.objects.count(), StaffRole.objects.count()) == before
+
+
+@pytest.mark.django_db
+def test_a_teachers_id_number_column_is_ignored_and_never_stored(personas: Personas) -> None:
+    from yincai.imports.tests.roster_books import ID_NUMBER, fields_holding
+
+    head = [["姓名", "身份证号", "手机号", "任教班级"]]
+    batch = _import(personas, [["吴老师", ID_NUMBER, "13700000011", "四(1)班 数学"]], head)
+    assert "已忽略：身份证号（不保存，保护未成年人信息）" in [w["message"] for w in batch.warnings]
+    assert _roles("t13700000011") == {("subject_teacher", "四年级(1)班", None, "数学")}
+    assert fields_holding(ID_NUMBER) == []
