@@ -55,6 +55,7 @@ _GRADE_LEAD = re.compile(r"^([一二三四五六1-6])(?:年级)?(?:年级|级)?�
 _SEGMENT = re.compile(
     rf"^([一二三四五六1-6])(?:年级|年)?[.\-]?((?:\({_NUM}(?:[、,/]{_NUM})*\))+|{_NUM}(?:[、,/和及~\-]{_NUM})*)班?(.*)$"
 )
+_SUBJECT_FIRST = re.compile(r"^([^\d一二三四五六()]+?)[:：]?([一二三四五六1-6](?:年级|年|\(|[.\-]?\d).*)$")
 _SPLIT = re.compile(r"[;；\n]+|[,，、\s]+(?=[一二三四五六1-6](?:年级|年|\(|[.\-]\d))")
 
 
@@ -108,10 +109,19 @@ def parse_duties(text: str, default_subject: str = "", *, bare_head: bool = Fals
     """
     duties: list[Duty] = []
     pending: list[tuple[int, int]] = []
+    last_subjects: list[str] = []
+    prefix = ""  # "语文 三(1)班": the subject written before the classes, in a segment of its own
     for raw in _SPLIT.split(norm_text(text)):
-        seg = squeeze(raw).strip("、,")
+        seg = prefix + squeeze(raw).strip("、,:：")
+        prefix = ""
         if not seg:
             continue
+        if re.fullmatch(r"[^\d()一二三四五六]+", seg):
+            prefix = seg
+            continue
+        first = _SUBJECT_FIRST.match(seg)
+        if first:  # 数学：三(1)(2)班 → 三(1)(2)班数学
+            seg = first.group(2) + first.group(1)
         m = _GRADE_LEAD.match(seg)
         if m:
             duties.append(Duty(Role.GRADE_LEAD, CN_DIGITS.get(m.group(1)) or int(m.group(1)), None, ""))
@@ -131,10 +141,14 @@ def parse_duties(text: str, default_subject: str = "", *, bare_head: bool = Fals
             duties.extend(Duty(Role.HEAD_TEACHER, None, c, "") for c in classes)
         if subjects:
             duties.extend(Duty(Role.SUBJECT_TEACHER, None, c, s) for c in pending + classes for s in subjects)
-            pending = []
+            pending, last_subjects = [], subjects
         elif not head:
             pending.extend(classes)
-    if pending and bare_head and not default_subject:
+    if prefix:
+        return f"无法识别任教班级「{prefix}」（示例：三(1)(2)班 数学；三年级1、2班 语文；四(3)班班主任；三年级组长）"
+    if pending and last_subjects and not default_subject:  # 数学：三(1)班、三(2)班
+        duties.extend(Duty(Role.SUBJECT_TEACHER, None, c, s) for c in pending for s in last_subjects)
+    elif pending and bare_head and not default_subject:
         duties.extend(Duty(Role.HEAD_TEACHER, None, c, "") for c in pending)
     elif pending:
         if not default_subject:

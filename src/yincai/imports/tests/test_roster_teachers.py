@@ -42,6 +42,10 @@ def _roles(username: str) -> set[tuple[str, str | None, str | None, str | None]]
         ("三年级1-3班 英语", [(Role.SUBJECT_TEACHER, (3, n), "英语") for n in (1, 2, 3)]),
         ("三(1)班 数学；四(2)班 语文", [(Role.SUBJECT_TEACHER, (3, 1), "数学"), (Role.SUBJECT_TEACHER, (4, 2), "语文")]),
         ("3(1)、3(2)班 科学", [(Role.SUBJECT_TEACHER, (3, 1), "科学"), (Role.SUBJECT_TEACHER, (3, 2), "科学")]),
+        ("数学：三(1)(2)班", [(Role.SUBJECT_TEACHER, (3, 1), "数学"), (Role.SUBJECT_TEACHER, (3, 2), "数学")]),
+        ("语文 三(1)班、三(2)班", [(Role.SUBJECT_TEACHER, (3, 1), "语文"), (Role.SUBJECT_TEACHER, (3, 2), "语文")]),
+        ("班主任：四(3)班", [(Role.HEAD_TEACHER, (4, 3), "")]),
+        ("三年级一班 道法", [(Role.SUBJECT_TEACHER, (3, 1), "道法")]),
         ("三年级组长", []),
     ],
 )
