@@ -134,6 +134,7 @@ class _Seen:
     classes: set[tuple[int, int]]
     links: dict[tuple[str, str], tuple[str, str, str, bool]]
     nos: dict[str, str] = field(default_factory=dict)  # 学号 → where it was first seen
+    pairs: set[tuple[str, str]] = field(default_factory=set)  # (学号, guardian name) already in the plan
     counts: dict[str, int] = field(default_factory=dict)  # forgiven oddities, warned once each
 
 
@@ -399,10 +400,11 @@ def _row_guardians(plan: RosterPlan, out: Collector, row: list[Cell], n: int, la
             seen.counts["no_relation"] = seen.counts.get("no_relation", 0) + 1
         if not phone and family_phone:
             phone, family_phone = family_phone, ""
-        if gname in names:
+        if gname in names or (no, gname) in seen.pairs:
             out.error(f"学生 {no} 的监护人「{gname}」重复", n, g.name)
             continue
         names.add(gname)
+        seen.pairs.add((no, gname))
         relation = relation or "other"
         _add_guardian(plan, seen, GuardianRow(n, no, gname, relation, _word(relation, word), phone, len(names) == 1))
 
@@ -439,7 +441,7 @@ def _plan_guardians(plan: RosterPlan, out: Collector, sheet: Sheet, h: int, cols
     out.sheet = sheet.name
     if not _require(out, cols, {"no": "学生学号", "name": "监护人姓名", "relation": "关系"}, h + 1):
         return
-    pairs: set[tuple[str, str]] = set()
+    pairs = seen.pairs
     for r in range(h + 1, len(sheet.rows)):
         row, n = sheet.rows[r], r + 1
         if is_blank_row(row) or out.full:
@@ -506,45 +508,72 @@ def apply_roster(plan: RosterPlan, batch: ImportBatch) -> list[ImportChange]:
     for level, number in sorted(plan.new_classes):
         if (level, number) not in classes:
             classes[level, number] = SchoolClass.objects.create(term=term, grade=grades[level], number=number)
-    for row in plan.students:
-        s = row.existing
-        if s is None:
-            s = Student.objects.create(school=school, student_no=row.no, name=row.name, gender=row.gender,
-                                       birth_date=row.birth)
-        elif (s.name, s.gender, s.birth_date) != (row.name, row.gender, row.birth or s.birth_date):
-            s.name, s.gender, s.birth_date = row.name, row.gender, row.birth or s.birth_date
-            s.save(update_fields=["name", "gender", "birth_date"])
-        Enrolment.objects.update_or_create(student=s, term=term, defaults={"school_class": classes[row.grade, row.number]})
+    _apply_students(plan, school, classes)
     _apply_guardians(plan, school)
     _apply_teachers(plan, school, grades, classes)
     return [ImportChange(batch=batch, model=f"花名册·{m}", object_id=i[:64], student_id=sid, field=f,
                          old_value=o[:200], new_value=n[:200]) for m, i, f, o, n, sid in plan.changes]
 
 
+def _apply_students(plan: RosterPlan, school: Any, classes: dict[tuple[int, int], SchoolClass]) -> None:
+    """New students and enrolments in bulk (the batch's own audit entry covers them); changed ones one by one."""
+    new = [Student(school=school, student_no=r.no, name=r.name, gender=r.gender, birth_date=r.birth)
+           for r in plan.students if r.existing is None]
+    created = {s.student_no: s for s in Student.objects.bulk_create(new, batch_size=500)}  # keys come back (SQLite, PG)
+    enrolled = {e.student_id: e for e in Enrolment.objects.filter(term=plan.term, student__school=school)}
+    fresh: list[Enrolment] = []
+    for row in plan.students:
+        s = row.existing or created[row.no]
+        if row.existing is not None and (s.name, s.gender, s.birth_date) != (row.name, row.gender,
+                                                                             row.birth or s.birth_date):
+            s.name, s.gender, s.birth_date = row.name, row.gender, row.birth or s.birth_date
+            s.save(update_fields=["name", "gender", "birth_date"])
+        klass = classes[row.grade, row.number]
+        e = enrolled.get(s.pk)
+        if e is None:
+            fresh.append(Enrolment(student=s, term=plan.term, school_class=klass))
+        elif e.school_class_id != klass.pk:
+            e.school_class = klass
+            e.save(update_fields=["school_class"])
+    Enrolment.objects.bulk_create(fresh, batch_size=500)
+
+
 def _apply_guardians(plan: RosterPlan, school: Any) -> None:
-    by_no = {s.student_no: s for s in Student.objects.filter(
-        school=school, student_no__in=[g.student_no for g in plan.guardians])}
+    """One Guardian per (phone, name) across the file and the school — siblings share it — then the links."""
+    nos = {g.student_no for g in plan.guardians}
+    by_no = {s.student_no: s for s in Student.objects.filter(school=school, student_no__in=nos)}
+    links = {(link.student_id, squeeze(link.guardian.name)): link for link in GuardianLink.objects.filter(
+        student__school=school, student__student_no__in=nos).select_related("guardian")}
+    phones = {g.phone for g in plan.guardians if g.phone}
     people: dict[tuple[str, str], Guardian] = {}  # (phone, name) → the one person, whichever child's row it is on
+    for guardian in Guardian.objects.filter(phone__in=phones, links__student__school=school).order_by("pk"):
+        people.setdefault((guardian.phone, squeeze(guardian.name)), guardian)
+    for key, link in links.items():
+        if link.guardian.phone:
+            people.setdefault((link.guardian.phone, key[1]), link.guardian)
+    wanted: list[tuple[GuardianRow, Guardian]] = []
+    new_people: list[Guardian] = []
     for g in plan.guardians:
-        student = by_no[g.student_no]
-        link = GuardianLink.objects.filter(student=student, guardian__name=g.name).select_related("guardian").first()
-        if link is None:
-            guardian = people.get((g.phone, g.name)) if g.phone else None
-            if guardian is None and g.phone:
-                guardian = Guardian.objects.filter(phone=g.phone, name=g.name, links__student__school=school).first()
-            guardian = guardian or Guardian.objects.create(name=g.name, phone=g.phone)
-            GuardianLink.objects.create(guardian=guardian, student=student, relation=g.relation,
-                                        relation_word=g.word, is_primary=g.primary)
-        else:
-            guardian = link.guardian
+        link = links.get((by_no[g.student_no].pk, g.name))
+        if link is not None:
             if (link.relation, link.relation_word, link.is_primary) != (g.relation, g.word, g.primary):
                 link.relation, link.relation_word, link.is_primary = g.relation, g.word, g.primary
                 link.save(update_fields=["relation", "relation_word", "is_primary"])
-            if g.phone and guardian.phone != g.phone:
-                guardian.phone = g.phone
-                guardian.save(update_fields=["phone"])
-        if g.phone:
-            people.setdefault((g.phone, g.name), guardian)
+            if g.phone and link.guardian.phone != g.phone:
+                link.guardian.phone = g.phone
+                link.guardian.save(update_fields=["phone"])
+            continue
+        guardian = people.get((g.phone, g.name)) if g.phone else None
+        if guardian is None:
+            guardian = Guardian(name=g.name, phone=g.phone)
+            new_people.append(guardian)
+            if g.phone:
+                people[g.phone, g.name] = guardian
+        wanted.append((g, guardian))
+    Guardian.objects.bulk_create(new_people, batch_size=500)
+    GuardianLink.objects.bulk_create([
+        GuardianLink(guardian=guardian, student=by_no[g.student_no], relation=g.relation, relation_word=g.word,
+                     is_primary=g.primary) for g, guardian in wanted], batch_size=500)
 
 
 def _apply_teachers(plan: RosterPlan, school: Any, grades: dict[int, Grade],

@@ -298,3 +298,11 @@ def test_a_class_list_exported_by_yincai_imports_back_unchanged(personas: Person
     assert batch.summary["students"] == 2 and batch.summary["guardians"] == 1
     assert sorted(GuardianLink.objects.values_list("pk", "guardian_id", "relation", "relation_word",
                                                    "is_primary")) == links
+
+
+def test_the_same_guardian_of_a_child_on_two_sheets_is_refused_not_crashed(personas: Personas) -> None:
+    head = [["学号", "姓名", "性别", "班级", "家长姓名", "关系", "联系电话"]]
+    students = ("学生", TITLE, head, [["40260101", "白雪", "女", "四(1)班", "白父", "父亲", "13600000001"]], ())
+    legacy = ("监护人", "监护人", [["学生学号", "监护人姓名", "关系", "电话"]], [["40260101", "白父", "爸爸", None]], ())
+    exc = _refused(personas, book(students, legacy))
+    assert "学生 40260101 的监护人「白父」重复" in str(exc)
