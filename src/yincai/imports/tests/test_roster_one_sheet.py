@@ -306,3 +306,18 @@ def test_the_same_guardian_of_a_child_on_two_sheets_is_refused_not_crashed(perso
     legacy = ("监护人", "监护人", [["学生学号", "监护人姓名", "关系", "电话"]], [["40260101", "白父", "爸爸", None]], ())
     exc = _refused(personas, book(students, legacy))
     assert "学生 40260101 的监护人「白父」重复" in str(exc)
+
+
+def test_the_office_roster_goes_through_the_web_preview_and_confirm(personas: Personas) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    c = Client()
+    c.force_login(personas.users["wang"])
+    response = c.post("/imports/upload/", {"kind": "roster", "file": SimpleUploadedFile("花名册.xlsx", _merged())})
+    batch = ImportBatch.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+    page = c.get(f"/imports/batches/{batch.pk}/").content.decode()
+    assert "花名册导入预览" in page and "2 位家长关联了多个孩子" in page
+    assert not Student.objects.filter(student_no="40260011").exists()
+    c.post(f"/imports/batches/{batch.pk}/confirm/")
+    assert Guardian.objects.get(phone="13800001111").students.count() == 2
