@@ -198,6 +198,7 @@ def plan_roster(*, user: Any, term: Any, content: bytes, file_name: str) -> Rost
     students: list[tuple[Sheet, Layout]] = []
     guardians: list[tuple[Sheet, int, dict[str, int]]] = []
     teachers: list[tuple[Sheet, int, dict[str, int]]] = []
+    others: list[tuple[Sheet, int]] = []  # sheets the roster does not read: scanned only for private headers
     for sheet in sheets:
         if squeeze(sheet.name) in {"说明", "填写说明", "_选项"}:
             continue
@@ -212,6 +213,8 @@ def plan_roster(*, user: Any, term: Any, content: bytes, file_name: str) -> Rost
         legacy = find_header(sheet, GUARDIAN_COLS, {"relation"})
         if legacy and "relation" in legacy[1]:
             guardians.append((sheet, *legacy))
+        else:
+            others += [(sheet, r) for r in range(min(15, len(sheet.rows)))]
     if not (students or guardians or teachers):
         out.error("没有找到花名册工作表：需要学生表头（学号、姓名、性别、班级，可带家长姓名、关系、联系电话等列），"
                   "或教师表头（姓名、任教班级或角色）；请参考花名册模板")
@@ -230,7 +233,7 @@ def plan_roster(*, user: Any, term: Any, content: bytes, file_name: str) -> Rost
     out.sheet = ""
     _warn_forgiven(out, seen.counts)
     _warn_shared(plan, out)
-    private = private_columns(students, [(s, h) for s, h, _ in guardians + teachers])
+    private = private_columns(students, [(s, h) for s, h, _ in guardians + teachers] + others)
     if private:
         labels = list(dict.fromkeys(label for cols in private.values() for _, _, label in cols))
         out.warn(f"已忽略：{'、'.join(labels)}{PRIVATE_NOTE}")

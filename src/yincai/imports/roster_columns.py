@@ -273,7 +273,7 @@ def private_columns(students: list[tuple[Sheet, Layout]],
         keys = [header_key(v) for v in sheet.rows[h]] if h < len(sheet.rows) else []
         cols = [(h, c, k) for c, k in enumerate(keys) if k and (is_private(k) or k in XUEJI)]
         if cols:
-            found[sheet.name] = cols
+            found.setdefault(sheet.name, []).extend(cols)
     return found
 
 

@@ -321,3 +321,10 @@ def test_the_office_roster_goes_through_the_web_preview_and_confirm(personas: Pe
     assert not Student.objects.filter(student_no="40260011").exists()
     c.post(f"/imports/batches/{batch.pk}/confirm/")
     assert Guardian.objects.get(phone="13800001111").students.count() == 2
+
+
+def test_a_sheet_the_roster_does_not_read_is_not_kept_when_it_holds_id_numbers(personas: Personas) -> None:
+    extra = ("家庭信息", "家庭信息表", [["序号", "家长身份证号", "工作单位"]], [[1, ID_NUMBER_2, "某公司"]], ())
+    batch = _import(personas, book(("四年级", TITLE, FLAT_HEAD, FLAT_ROWS[:1], ()), extra))
+    assert "已忽略：身份证号、家庭住址、家长身份证号（不保存，保护未成年人信息）" in [w["message"] for w in batch.warnings]
+    assert fields_holding(ID_NUMBER_2) == [] and fields_holding("某公司") == []
