@@ -102,9 +102,13 @@ def test_fuzzed_blueprints_import_or_are_refused_cleanly(personas: Personas, cap
 
 @pytest.mark.django_db
 def test_fuzzed_rosters_import_or_are_refused_cleanly(personas: Personas, capsys: pytest.CaptureFixture[str]) -> None:
+    """Even files: the one-sheet template (guardians side by side, 任教班级); odd files: the older three sheets."""
     rng = random.Random(11)
     template = openpyxl.load_workbook(io.BytesIO(roster_template()))
-    heads = {name: [c.value for c in template[name][1]] for name in ("学生", "监护人", "教师")}
+    heads = {name: [c.value for c in template[name][1]] for name in ("学生", "教师")}
+    legacy = {"学生": ["学号", "姓名", "性别", "年级", "班级", "出生日期"],
+              "监护人": ["学生学号", "监护人姓名", "关系", "电话", "主要联系人"],
+              "教师": ["姓名", "用户名", "电话", "角色", "年级", "班级", "学科"]}
 
     def state() -> tuple[int, ...]:
         return (Student.objects.count(), Enrolment.objects.count(), GuardianLink.objects.count(),
@@ -112,12 +116,20 @@ def test_fuzzed_rosters_import_or_are_refused_cleanly(personas: Personas, capsys
 
     outcomes: dict[str, int] = {}
     for n in range(150):
-        students = [[f"4{n:03d}{k}", f"学生{n}-{k}", rng.choice(["男", "女"]), "三年级", rng.choice([1, 2]), None]
-                    for k in range(3)]
-        guardians = [[students[0][0], f"家长{n}", rng.choice(["父亲", "母亲"]), f"139{n:08d}", "是"]]
-        teachers = [[f"老师{n}", f"fuzz{n}", None, rng.choice(["科任教师", "导师"]), "三年级", 1, "数学"]]
-        sheets = {"学生": [heads["学生"], *students], "监护人": [heads["监护人"], *guardians],
-                  "教师": [heads["教师"], *teachers]}
+        if n % 2 == 0:
+            students = [[f"4{n:03d}{k}", f"学生{n}-{k}", rng.choice(["男", "女"]), rng.choice(["三年级1班", "三(2)", "3.1"]),
+                         None, f"家长{n}", rng.choice(["父亲", "外婆", None]), f"139{n:08d}", None, None, None]
+                        for k in range(3)]
+            teachers = [[f"老师{n}", rng.choice([f"fuzz{n}", None]), f"137{n:08d}", "三(1)(2)班 数学",
+                         rng.choice([None, "导师"])]]
+            sheets = {"学生": [heads["学生"], *students], "教师": [heads["教师"], *teachers]}
+        else:
+            students = [[f"4{n:03d}{k}", f"学生{n}-{k}", rng.choice(["男", "女"]), "三年级", rng.choice([1, 2]), None]
+                        for k in range(3)]
+            guardians = [[students[0][0], f"家长{n}", rng.choice(["父亲", "母亲"]), f"139{n:08d}", "是"]]
+            teachers = [[f"老师{n}", f"fuzz{n}", None, rng.choice(["科任教师", "导师"]), "三年级", 1, "数学"]]
+            sheets = {"学生": [legacy["学生"], *students], "监护人": [legacy["监护人"], *guardians],
+                      "教师": [legacy["教师"], *teachers]}
         victim = rng.choice(list(sheets))
         sheets[victim] = _mutate_rows(sheets[victim], rng)
         content = _bytes_mutation(_book(sheets), rng)

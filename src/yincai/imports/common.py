@@ -103,3 +103,57 @@ def label_key(value: Cell) -> str:
     text = re.sub(r"^第", "", text)
     text = re.sub(r"(题|小题)$", "", text)
     return text.rstrip(".、．:：")
+
+
+# ---- class names ----------------------------------------------------------------------------------------
+
+CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_CN_UNITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_GRADE = r"([一二三四五六1-6])"
+_NUM = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
+_CLASS_PATTERNS = [
+    re.compile(rf"^{_GRADE}(?:年级|年)?\({_NUM}\)班?$"),  # 四(1) 四(1)班 四年级(1)班 4(1)班 四年级(一)班
+    re.compile(rf"^{_GRADE}(?:年级|年){_NUM}班?$"),  # 四年级1班 4年级1班 四年级一班
+    re.compile(r"^([一二三四五六])(\d{1,2})班?$"),  # 四1班
+    re.compile(rf"^([1-6])[.\-_/·]{_NUM}班?$"),  # 4.1 4-1 4_1
+    re.compile(r"^([1-6])([0-2]\d|30)班?$"),  # 401: grade digit + two-digit class (01–30)
+]
+MAX_CODE_CLASS = 30
+
+
+def cn_number(text: str) -> int | None:
+    """'3' → 3, '三' → 3, '十二' → 12, '二十' → 20 (class numbers written in Chinese); None otherwise."""
+    if text.isdigit():
+        return int(text)
+    if not text or any(ch not in _CN_UNITS and ch != "十" for ch in text):
+        return None
+    if "十" not in text:
+        return _CN_UNITS[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if "十" in ones or len(tens) > 1 or len(ones) > 1:
+        return None
+    return (_CN_UNITS[tens] if tens else 1) * 10 + (_CN_UNITS[ones] if ones else 0)
+
+
+def parse_class_name(text: str) -> tuple[int | None, int | None]:
+    """A class as schools write it → (grade level or None, class number or None).
+
+    Read: 四年级1班, 四年级(1)班, 四年级(一)班, 四(1), 四(1)班, 四1班, 4年级1班, 4(1)班, 4.1, 4-1, (1)班, 1班, and
+    a three-digit code 401 (grade digit 1–6 then a two-digit class 01–30) — only that exact shape, so 0401,
+    2104 or 4001 (entry-year codes) are never guessed. A bare number (1, 12) is a class number without a grade
+    and is left to the caller, which knows whether a 年级 column exists.
+    """
+    t = squeeze(text).replace("（", "(").replace("）", ")")
+    t = re.sub(r"^(小学|本校)", "", t)
+    for pattern in _CLASS_PATTERNS:
+        m = pattern.match(t)
+        if m:
+            level = CN_DIGITS.get(m.group(1)) or int(m.group(1))
+            number = cn_number(m.group(2))
+            if number is None or not 1 <= number <= 99:
+                return None, None
+            return level, number
+    m = re.match(rf"^\(?{_NUM}\)?班$", t)
+    if m:
+        return None, cn_number(m.group(1))
+    return None, None

@@ -11,7 +11,6 @@ by name (+ class when given); a duplicate name without 学号 is an error, not a
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -21,6 +20,7 @@ from django.db import connection
 
 from yincai.assessment.models import Assessment, Item, ItemScore
 from yincai.imports.common import (
+    CN_DIGITS,  # noqa: F401  (re-exported: it used to live here)
     Collector,
     Problem,
     cell,
@@ -28,6 +28,7 @@ from yincai.imports.common import (
     header_key,
     is_blank_row,
     label_key,
+    parse_class_name,
 )
 from yincai.imports.parsing import (
     STATE_WORDS,
@@ -60,9 +61,6 @@ SUBTOTAL_HEADERS = {"小计", "合计", "大题得分", "大题总分"}
 FOOTER_NAMES = {"平均分", "平均", "班级平均", "年级平均", "最高分", "最低分", "合计", "总计", "及格率", "优秀率", "满分"}
 SPECIAL_STATES = {"absent", "exempt", "cheating"}
 STATE_LABEL = dict(ItemScore.STATE_CHOICES)
-CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6}
-
-
 @dataclass(frozen=True)
 class ItemColumn:
     col: int
@@ -121,21 +119,6 @@ class ScoresPlan:
                 for c in self.updates[:200]
             ],
         }
-
-
-def parse_class_name(text: str) -> tuple[int | None, int | None]:
-    """'三年级(1)班' / '3(1)班' / '3.1' / '3年级1班' / '1班' → (grade level or None, class number or None)."""
-    t = squeeze(text).replace("（", "(").replace("）", ")")
-    m = re.match(r"^([一二三四五六])(?:年级)?\(?(\d{1,2})\)?班?$", t)
-    if m:
-        return CN_DIGITS[m.group(1)], int(m.group(2))
-    m = re.match(r"^([1-6])(?:年级\(?|\(|\.|-|_|/)(\d{1,2})\)?班?$", t)
-    if m:
-        return int(m.group(1)), int(m.group(2))
-    m = re.match(r"^\(?(\d{1,2})\)?班$", t)
-    if m:
-        return None, int(m.group(1))
-    return None, None
 
 
 def _judge(raw: Cell, max_score: Decimal) -> ScoreValue | str:

@@ -145,18 +145,22 @@ def roster_table(user: Any, school_class: SchoolClass) -> Table:
         .order_by("student_no")
     )
     with_family = bool(students) and may_read_family(user, students[0], school_class.term)
-    headers = ["学号", "姓名", "性别", "班级"] + (["监护人", "关系", "电话"] if with_family else [])
-    table = Table(f"{school_class.name}花名册", headers)
     links: dict[int, list[GuardianLink]] = {}
     if with_family:
-        for link in GuardianLink.objects.filter(student__in=students).select_related("guardian"):
+        for link in GuardianLink.objects.filter(student__in=students).select_related("guardian").order_by(
+                "-is_primary", "pk"):
             links.setdefault(link.student_id, []).append(link)
+    # the same columns as the roster template, so an exported class list imports back unchanged
+    width = max([2, *(len(v) for v in links.values())]) if with_family else 0
+    headers = ["学号", "姓名", "性别", "班级"]
+    for k in range(1, width + 1):
+        headers += [f"家长{k}姓名", f"家长{k}关系", f"家长{k}电话"]
+    table = Table(f"{school_class.name}花名册", headers)
     for s in students:
         row: list[Any] = [s.student_no, s.name, s.get_gender_display(), school_class.name]
-        if with_family:
+        for k in range(width):
             gl = links.get(s.pk, [])
-            row += ["、".join(g.guardian.name for g in gl), "、".join(g.get_relation_display() for g in gl),
-                    "、".join(g.guardian.phone for g in gl)]
+            row += [gl[k].guardian.name, gl[k].relation_label, gl[k].guardian.phone] if k < len(gl) else ["", "", ""]
         table.rows.append(row)
     return table
 

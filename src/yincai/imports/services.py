@@ -118,7 +118,9 @@ def _new_batch(*, user: Any, kind: str, content: bytes, file_name: str, assessme
         status="preview" if keep else "refused",
         file_name=file_name[:200],
         file_sha256=hashlib.sha256(content).hexdigest(),
-        content=content if keep else b"",  # a refused file can never be confirmed: keep only its fingerprint
+        # a refused file can never be confirmed: keep only its fingerprint; a roster with 身份证号-style columns
+        # offers a copy with them blanked (stored_content), so they are never stored
+        content=(getattr(plan, "stored_content", None) or content) if keep else b"",
         assessment=assessment,
         term=(assessment.term if assessment else term) or Term.current(),
         created_by=user if getattr(user, "is_authenticated", False) else None,

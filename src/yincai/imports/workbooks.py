@@ -15,7 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from yincai.assessment.models import Assessment, Item
 from yincai.curriculum.models import Ability, KnowledgePoint
-from yincai.school.models import GRADE_NAMES, Enrolment, Subject
+from yincai.school.models import Enrolment, Subject
 
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
@@ -73,35 +73,44 @@ def _list_validation(ws: Any, column: int, options: list[str], *, first_row: int
     ws.add_data_validation(dv)
 
 
+ROSTER_STUDENT_HEADERS = ["学号", "姓名", "性别", "班级", "出生日期", "家长1姓名", "家长1关系", "家长1电话",
+                          "家长2姓名", "家长2关系", "家长2电话"]
+ROSTER_TEACHER_HEADERS = ["姓名", "用户名", "电话", "任教班级", "角色"]
+RELATION_OPTIONS = ["父亲", "母亲", "爷爷", "奶奶", "外公", "外婆", "姥爷", "姥姥", "继父", "继母", "哥哥", "姐姐",
+                    "叔叔", "阿姨", "舅舅", "姑姑", "其他"]
+
+
 def roster_template() -> bytes:
+    """One sheet of students with two guardians per row (what a school office keeps) and one of teachers."""
     wb = Workbook()
     wb.remove(wb.active)
     _instructions(wb, "花名册导入模板", [
-        "本文件包含三个工作表：学生、监护人、教师。橙色表头为必填列，蓝色为选填列。请勿修改表头文字。",
-        "学生：每名学生一行。学号在全校唯一；年级填“三年级”或数字3；班级填班号（如 1）。已存在的学号会更新姓名、性别、班级。",
-        "监护人：每个监护关系一行，用学生学号关联；同一手机号视为同一位监护人（可关联多个孩子）。",
-        "教师：每个任职一行（同一教师多个角色写多行）。用户名用于登录，首次导入后由管理员在后台设置初始密码。",
-        "角色与范围：班主任需填年级和班级；科任教师需填年级、班级和学科；年级组长需填年级；导师、心理教师、校长/教导处不需要范围。",
+        "本文件包含两个工作表：学生（每名学生一行，家长信息写在同一行）、教师（每位教师一行）。橙色表头为必填列。",
+        "学号在全校唯一；班级写“四年级1班”“四年级(1)班”“四(1)班”“4.1”或“401”都可以，年级从班级名称中读出。",
+        "家长：每行最多写两位家长（家长1、家长2，家长1为主要联系人），可以留空。关系可写 父亲、妈妈、爷爷、外婆、姥姥、继父、哥哥、叔叔、其他 等。"
+        "电话和姓名都相同的家长视为同一人：兄弟姐妹的家长共用一个家长账号。",
+        "也可以直接上传学校自己的花名册：带标题行、合并表头，父亲姓名/父亲电话/母亲姓名/母亲电话，"
+        "或 监护人1姓名/监护人1关系/监护人1电话 等写法都能识别；每个班一个工作表也可以。",
+        "身份证号、证件号、家庭住址等列不会被读取或保存（保护未成年人信息），预览中会提示已忽略。",
+        "教师：任教班级写 “三(1)(2)班 数学”“三年级1、2班 语文”“四(3)班班主任”“三年级组长”，多项用分号隔开；"
+        "角色列只在需要时填写：校长/教导处、导师、心理教师。",
+        "教师用户名可以不填：已有教师按手机号沿用原用户名，新教师用“t+手机号”（如 t13900000000），预览中会列出。",
         "导入时先显示预览（将新增/修改/不变的内容和所有问题），确认后才写入；有任何问题时不会写入任何数据。",
     ])
-    grades = [GRADE_NAMES[k] for k in sorted(GRADE_NAMES)]
-    subjects = list(Subject.objects.values_list("name", flat=True)) or ["语文", "数学", "英语"]
     ws = wb.create_sheet("学生")
-    _header(ws, ["学号", "姓名", "性别", "年级", "班级", "出生日期"], {"学号", "姓名", "性别", "年级", "班级"})
-    ws.append(["20260101", "张小明", "男", "三年级", 1, "2017-09-01"])
+    _header(ws, ROSTER_STUDENT_HEADERS, {"学号", "姓名", "性别", "班级"})
+    ws.append(["20260101", "张小明", "男", "三年级1班", "2017-09-01", "张建国", "父亲", "13800000000",
+               "李丽", "母亲", "13900000000"])
     _list_validation(ws, 3, ["男", "女"])
-    _list_validation(ws, 4, grades)
-    ws = wb.create_sheet("监护人")
-    _header(ws, ["学生学号", "监护人姓名", "关系", "电话", "主要联系人"], {"学生学号", "监护人姓名", "关系"})
-    ws.append(["20260101", "张建国", "父亲", "13800000000", "是"])
-    _list_validation(ws, 3, ["父亲", "母亲", "祖父母", "外祖父母", "其他监护人"])
-    _list_validation(ws, 5, ["是", "否"])
+    for col in (7, 10):
+        _list_validation(ws, col, RELATION_OPTIONS, strict=False, prompt="可从列表选择，也可自行填写（如 姥姥）")
+    for col in (1, 8, 11):
+        ws.column_dimensions[get_column_letter(col)].number_format = "@"  # 学号 and phones stay text: no 1.38E+10
     ws = wb.create_sheet("教师")
-    _header(ws, ["姓名", "用户名", "电话", "角色", "年级", "班级", "学科"], {"姓名", "用户名", "角色"})
-    ws.append(["李老师", "lils", "13900000000", "科任教师", "三年级", 1, "数学"])
-    _list_validation(ws, 4, ["校长/教导处", "年级组长", "班主任", "科任教师", "导师", "心理教师"])
-    _list_validation(ws, 5, grades)
-    _list_validation(ws, 7, subjects)
+    _header(ws, ROSTER_TEACHER_HEADERS, {"姓名"})
+    ws.column_dimensions["D"].width = 40
+    ws.append(["李老师", "lils", "13900000001", "三(1)(2)班 数学；三(1)班班主任", None])
+    _list_validation(ws, 5, ["校长/教导处", "年级组长", "班主任", "科任教师", "导师", "心理教师"])
     return _save(wb)
 
 

@@ -219,15 +219,24 @@ class Guardian(models.Model):
 
 
 class GuardianLink(models.Model):
+    """A guardian of a student: the relation as a category (for rules) and as the school wrote it (爷爷, 姥姥…)."""
+
     RELATION_CHOICES = [
         ("father", "父亲"),
         ("mother", "母亲"),
+        ("grandfather", "祖父/外祖父"),
+        ("grandmother", "祖母/外祖母"),
         ("grandparent", "祖父母/外祖父母"),
+        ("stepfather", "继父/养父"),
+        ("stepmother", "继母/养母"),
+        ("sibling", "兄姐"),
+        ("relative", "其他亲属"),
         ("other", "其他监护人"),
     ]
     guardian = models.ForeignKey(Guardian, on_delete=models.CASCADE, related_name="links", verbose_name="监护人")
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="guardian_links", verbose_name="学生")
     relation = models.CharField("关系", max_length=20, choices=RELATION_CHOICES)
+    relation_word = models.CharField("称谓", max_length=10, blank=True, help_text="花名册上的原词，如 爷爷、外婆、姥姥")
     is_primary = models.BooleanField("主要联系人", default=False)
 
     class Meta:
@@ -235,7 +244,12 @@ class GuardianLink(models.Model):
         constraints = [models.UniqueConstraint(fields=["guardian", "student"], name="guardian_link_unique")]
 
     def __str__(self) -> str:
-        return f"{self.guardian} → {self.student} ({self.get_relation_display()})"
+        return f"{self.guardian} → {self.student} ({self.relation_label})"
+
+    @property
+    def relation_label(self) -> str:
+        """The school's own word when the roster gave one (外婆), else the category (祖母/外祖母)."""
+        return self.relation_word or self.get_relation_display()
 
 
 class MentorAssignment(models.Model):

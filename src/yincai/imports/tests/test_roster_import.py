@@ -11,7 +11,6 @@ from tests.personas import Personas
 from yincai.imports.common import ImportRefused
 from yincai.imports.models import ImportChange
 from yincai.imports.services import import_file
-from yincai.imports.workbooks import roster_template
 from yincai.school.models import Enrolment, GuardianLink, Staff, StaffRole, Student
 
 pytestmark = pytest.mark.django_db
@@ -23,11 +22,18 @@ TEACHERS = [["赵老师", "zhaols", "13700000000", "科任教师", "三年级", 
             ["钱老师", "qianls", None, "导师", None, None, None]]
 
 
+LEGACY_HEADERS = {"学生": ["学号", "姓名", "性别", "年级", "班级", "出生日期"],
+                  "监护人": ["学生学号", "监护人姓名", "关系", "电话", "主要联系人"],
+                  "教师": ["姓名", "用户名", "电话", "角色", "年级", "班级", "学科"]}
+
+
 def _roster(students: list | None = None, guardians: list | None = None, teachers: list | None = None) -> bytes:
-    wb = openpyxl.load_workbook(io.BytesIO(roster_template()))
+    """The older three-sheet template (学生 / 监护人 / 教师), which still imports."""
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
     for name, rows in (("学生", students), ("监护人", guardians), ("教师", teachers)):
-        ws = wb[name]
-        ws.delete_rows(2, ws.max_row)
+        ws = wb.create_sheet(name)
+        ws.append(LEGACY_HEADERS[name])
         for row in rows if rows is not None else []:
             ws.append(row)
     buf = io.BytesIO()

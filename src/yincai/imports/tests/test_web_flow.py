@@ -122,7 +122,9 @@ def test_the_score_template_round_trips_through_the_importer(personas: Personas)
 def test_roster_and_blueprint_templates_have_instructions_and_dropdowns(personas: Personas) -> None:
     c = _client(personas, "wang")
     wb = openpyxl.load_workbook(io.BytesIO(c.get("/imports/templates/roster.xlsx").content))
-    assert {"说明", "学生", "监护人", "教师"} <= set(wb.sheetnames)
+    assert {"说明", "学生", "教师"} <= set(wb.sheetnames)  # one sheet of students with their guardians
+    assert [c.value for c in wb["学生"][1]][:8] == ["学号", "姓名", "性别", "班级", "出生日期", "家长1姓名", "家长1关系",
+                                                   "家长1电话"]
     assert any("男,女" in (dv.formula1 or "") for dv in wb["学生"].data_validations.dataValidation)
     wb = openpyxl.load_workbook(io.BytesIO(c.get("/imports/templates/blueprint.xlsx").content))
     assert [cell.value for cell in wb["试卷结构"][1]] == ["题号", "大题", "满分", "题型", "知识点", "能力维度", "难度层级"]
