@@ -291,6 +291,30 @@ def _max_score(text: str) -> Decimal | None:
     return value
 
 
+def _kp_lookup(text: str, by_code: dict[str, int], by_name: dict[str, list[int]]) -> tuple[list[int], list[tuple[str, bool]]]:
+    """KP ids from codes or names separated by spaces, 、 or commas. Names may contain 、 themselves
+    ("毫米、分米、千米与吨"): the longest run of tokens naming one KP wins. Unknown: (token, ambiguous)."""
+    tokens = [t for t in re.split(r"[、;；,，\s]+", unicodedata.normalize("NFKC", text or "")) if t]
+    ids: list[int] = []
+    unknown: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(tokens):
+        for j in range(len(tokens), i, -1):
+            key = "、".join(tokens[i:j])
+            named = by_name.get(key, [])
+            found = by_code.get(key.lower()) if j == i + 1 else None
+            if found is None and len(named) == 1:
+                found = named[0]
+            if found is not None:
+                ids += [found] if found not in ids else []
+                i = j
+                break
+        else:
+            unknown.append((tokens[i], len(by_name.get(tokens[i], [])) > 1))
+            i += 1
+    return ids, unknown
+
+
 def _clean_rows(assessment: Assessment, rows: list[BlueprintRow]) -> tuple[list[_Clean], list[str]]:
     subject = assessment.subject
     items = {i.pk: i for i in assessment.items.all()}
@@ -332,17 +356,9 @@ def _clean_rows(assessment: Assessment, rows: list[BlueprintRow]) -> tuple[list[
             errors.append(f"{where}：大题名称过长（最多50字）")
         if len(item_type) > 20:
             errors.append(f"{where}：题型过长（最多20字）")
-        kp_ids: list[int] = []
-        for token in (t for t in re.split(r"[、;；,，\s]+", unicodedata.normalize("NFKC", row.kps)) if t):
-            found = by_code.get(token.lower())
-            named = by_name.get(token, [])
-            if found is None and len(named) == 1:
-                found = named[0]
-            if found is None:
-                why = "同名知识点有多个，请用编码" if named else f"不在{subject.name}的知识点体系中"
-                errors.append(f"{where}：知识点「{token}」{why}")
-            elif found not in kp_ids:
-                kp_ids.append(found)
+        kp_ids, unknown = _kp_lookup(row.kps, by_code, by_name)
+        errors += [f"{where}：知识点「{u}」不在{subject.name}的知识点体系中" if not ambiguous
+                   else f"{where}：知识点「{u}」有多个同名，请用编码" for u, ambiguous in unknown]
         ability_id = None
         if row.ability.strip():
             a = row.ability.strip()
@@ -403,3 +419,44 @@ def blueprint_save(*, user: Any, assessment: Assessment, rows: list[BlueprintRow
             created += c.item is None
             updated += c.item is not None
     return BlueprintSaved(created=created, updated=updated, deleted=len(removed))
+
+
+# ------------------------------------------------------------------------------------------------
+# an assessment described in words (a score import that names grade, subject and date)
+
+DRAFT_FIELDS = ("name", "kind", "grade", "class", "subject", "date")
+
+
+def draft_resolve(*, term: Term, draft: dict[str, str]) -> dict[str, Any]:
+    """Service kwargs from a draft as typed ({"grade": "4", "subject": "数学", "date": "2026-12-20", "kind": "期末",
+    "name": "", "class": ""}); the name defaults to 日期+年级+学科+类型. Raises AssessmentRefused with every problem."""
+    errors: list[str] = []
+    got: dict[str, Any] = {}
+    for key, parse in (("grade", lambda v: parse_grade(v, term)), ("subject", parse_subject), ("date", parse_date),
+                       ("kind", parse_kind)):
+        value = (draft.get(key) or "").strip()
+        if not value and key == "kind":
+            value = "unit"
+        if not value:
+            errors.append({"grade": "请填写年级", "subject": "请填写学科", "date": "请填写测评日期"}[key])
+            continue
+        try:
+            got[key] = parse(value)
+        except AssessmentRefused as exc:
+            errors += exc.errors
+    got["school_class"] = None
+    if (draft.get("class") or "").strip() and "grade" in got:
+        try:
+            got["school_class"] = parse_class(draft["class"], term, got["grade"])
+        except AssessmentRefused as exc:
+            errors += exc.errors
+    if errors:
+        raise AssessmentRefused(errors)
+    name = (draft.get("name") or "").strip() or (
+        f"{got['date']:%Y-%m-%d} {got['school_class'].name if got['school_class'] else got['grade']}"
+        f"{got['subject'].name}{KIND_LABELS[got['kind']]}")
+    return got | {"name": name}
+
+
+def assessment_create_from_draft(*, user: Any, term: Term, draft: dict[str, str]) -> Assessment:
+    return assessment_create(user=user, term=term, **draft_resolve(term=term, draft=draft))
