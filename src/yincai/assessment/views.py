@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Case, When
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -162,8 +163,9 @@ def _posted_rows(request: HttpRequest) -> list[BlueprintRow]:
 def _detail(request: HttpRequest, assessment: Assessment, *, rows: list[dict[str, Any]] | None = None,
             errors: list[str] | None = None, status: int = 200) -> HttpResponse:
     n_scores, n_students = assessment_score_counts(assessment)
+    own_grade_first = Case(When(grade_level=assessment.grade.level, then=0), default=1)
     kps = (KnowledgePoint.objects.filter(subject=assessment.subject, is_unit=False)
-           .select_related("parent").order_by("grade_level", "semester", "order"))
+           .select_related("parent").order_by(own_grade_first, "grade_level", "semester", "order"))
     return render(request, "assessment/detail.html", {
         "assessment": assessment,
         "rows": _rows_of(assessment) if rows is None else rows,

@@ -39,6 +39,8 @@
       const n = parseInt(prev.querySelector("input[name=label]").value, 10);
       if (!isNaN(n)) tr.querySelector("input[name=label]").value = n + 1;
       tr.querySelector("input[name=section]").value = prev.querySelector("input[name=section]").value;
+    } else {
+      tr.querySelector("input[name=label]").value = 1;
     }
     tr.querySelector("input[name=label]").focus();
   });
