@@ -4,6 +4,7 @@ knowledge points with the search box; a bad row is refused in Chinese and nothin
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 
@@ -73,3 +74,47 @@ def test_a_teacher_creates_an_assessment_and_types_its_blueprint(page, server: s
     assessment_id = page.url.rstrip("/").split("/")[-1]
     page.click("#upload-blueprint")
     assert page.locator("#blueprint select[name=assessment]").input_value() == assessment_id
+
+
+def test_a_score_upload_creates_its_assessment_on_confirm(page, server: str, tmp_path) -> None:
+    import io
+    from pathlib import Path
+
+    import openpyxl
+
+    login(page, server, "t3math1")
+    page.goto(server + "/imports/")
+    existing = page.locator("#scores-assessment").input_value()
+    with page.expect_download() as info:
+        page.locator(f"a[href='/imports/assessments/{existing}/template.xlsx']").first.click()
+    template = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))["成绩"]
+    rows = list(template.iter_rows(values_only=True))
+    header = next(r for r in rows if r and "学号" in r)
+    no_col, name_col = header.index("学号"), header.index("姓名")
+    students = [(r[no_col], r[name_col]) for r in rows[rows.index(header) + 1:] if r[no_col] and r[0] != "满分"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["学号", "姓名", "第1题(5分)", "第2题(5分)"])
+    for k, (no, name) in enumerate(students):
+        ws.append([no, name, k % 6, (k + 2) % 6])
+    path = tmp_path / "新测评成绩.xlsx"
+    wb.save(path)
+
+    form = page.locator("#scores form")
+    form.locator("#new-assessment-fields summary").click()
+    form.locator("select[name=new_grade]").select_option(label="三年级")
+    form.locator("input[name=new_class]").fill("三年级(1)班")
+    form.locator("select[name=new_subject]").select_option(label="数学")
+    form.locator("input[name=new_date]").fill(datetime.date.today().isoformat())
+    form.locator("input[name=new_name]").fill("随堂小测（导入时新建）")
+    assert form.locator("#scores-assessment").input_value() == ""
+    form.locator("input[type=file]").set_input_files(str(path))
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/imports/batches/*/")
+    assert "确认后新建测评：随堂小测（导入时新建）" in page.inner_text("main")
+    page.get_by_role("button", name=re.compile("确认")).first.click()
+    page.wait_for_selector("text=导入完成")
+    page.get_by_role("link", name="随堂小测（导入时新建）").click()
+    text = page.inner_text("main")
+    assert f"已录入 {len(students)} 名学生的 {2 * len(students)} 条小题得分" in text
+    assert page.locator("#bp-rows tr").count() == 2

@@ -460,3 +460,10 @@ def draft_resolve(*, term: Term, draft: dict[str, str]) -> dict[str, Any]:
 
 def assessment_create_from_draft(*, user: Any, term: Term, draft: dict[str, str]) -> Assessment:
     return assessment_create(user=user, term=term, **draft_resolve(term=term, draft=draft))
+
+
+def draft_text(*, term: Term, draft: dict[str, str]) -> str:
+    """The draft in words for a preview: 名称（范围 学科 类型 日期）."""
+    got = draft_resolve(term=term, draft=draft)
+    scope = got["school_class"].name if got["school_class"] else f"{got['grade']}全年级"
+    return f"{got['name']}（{scope} {got['subject'].name} {KIND_LABELS[got['kind']]} {got['date']:%Y-%m-%d}）"

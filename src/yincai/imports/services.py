@@ -135,7 +135,10 @@ def batch_create(*, user: Any, kind: str, content: bytes, file_name: str, assess
         plan = _plan_with_draft(user=user, kind=kind, term=term, content=content, file_name=file_name, draft=draft)
         batch = _new_batch(user=user, kind=kind, content=content, file_name=file_name, assessment=None, term=term,
                            plan=plan)
+        from yincai.assessment.services import draft_text
+
         batch.summary["new_assessment"] = draft
+        batch.summary["new_assessment_text"] = draft_text(term=batch.term, draft=draft)
         batch.save(update_fields=["summary"])
         return batch
     _check_access(user=user, kind=kind, assessment=assessment, term=term)
@@ -191,7 +194,7 @@ def _write(plan: Plan, batch: ImportBatch) -> ImportBatch:
     ImportChange.objects.bulk_create(changes, batch_size=2000)
     batch.status = "committed"
     batch.committed_at = timezone.now()
-    batch.summary = plan.summary() | {k: v for k, v in batch.summary.items() if k == "new_assessment"}
+    batch.summary = plan.summary() | {k: v for k, v in batch.summary.items() if k.startswith("new_assessment")}
     batch.warnings = [p.as_dict() for p in plan.warnings]
     batch.save(update_fields=["status", "committed_at", "summary", "warnings"])
     s = batch.summary

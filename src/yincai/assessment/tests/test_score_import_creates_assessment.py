@@ -41,7 +41,7 @@ def test_the_upload_previews_without_creating_then_confirm_creates_it(personas: 
     assert r.status_code == 302 and batch.status == "preview" and batch.assessment is None
     assert Assessment.objects.count() == before  # preview only
     page = c.get(f"/imports/batches/{batch.pk}/").content.decode()
-    assert "确认后新建测评" in page
+    assert f"确认后新建测评：{TODAY} 三年级(1)班数学单元测（三年级(1)班 数学 单元测 {TODAY}）" in page
     r = c.post(f"/imports/batches/{batch.pk}/confirm/")
     batch.refresh_from_db()
     a = batch.assessment
