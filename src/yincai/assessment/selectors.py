@@ -210,6 +210,13 @@ def may_create_assessment(user: Any, *, term: Term, grade_id: int, subject_id: i
     return False
 
 
+def may_manage_assessment(user: Any, assessment: Assessment) -> bool:
+    """Editing or deleting the assessment itself: the right to create one of its scope (blueprint editing
+    needs only visibility, like blueprint import)."""
+    return may_create_assessment(user, term=assessment.term, grade_id=assessment.grade_id,
+                                 subject_id=assessment.subject_id, class_id=assessment.school_class_id)
+
+
 def assessment_score_counts(assessment: Assessment) -> tuple[int, int]:
     """(item scores, distinct students) stored for the assessment."""
     row = ItemScore.objects.filter(item__assessment=assessment).aggregate(n=Count("id"), s=Count("student", distinct=True))

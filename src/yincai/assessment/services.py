@@ -18,7 +18,12 @@ from django.db import transaction
 from django.db.models import Max
 
 from yincai.assessment.models import Assessment, Item, ItemScore
-from yincai.assessment.selectors import assessment_score_counts, assessments_visible_to, may_create_assessment
+from yincai.assessment.selectors import (
+    assessment_score_counts,
+    assessments_visible_to,
+    may_create_assessment,
+    may_manage_assessment,
+)
 from yincai.curriculum.models import Ability, KnowledgePoint
 from yincai.oversight.services import audit_record
 from yincai.school.models import Enrolment, Grade, SchoolClass, Subject, Term
@@ -165,11 +170,20 @@ def _check_visible(user: Any, assessment: Assessment) -> None:
         raise AssessmentRefused(["您无权修改该测评"])
 
 
+def _check_manage(user: Any, assessment: Assessment) -> None:
+    """Editing or deleting the assessment itself needs the right to create one of its scope."""
+    _check_visible(user, assessment)
+    if not may_manage_assessment(user, assessment):
+        scope = assessment.school_class.name if assessment.school_class_id else f"{assessment.grade}全年级"
+        raise AssessmentRefused([f"{scope}的{assessment.subject.name}测评只能由年级组长、教导处或该学科的任课教师"
+                                 "修改或删除"])
+
+
 @transaction.atomic
 def assessment_update(*, user: Any, assessment: Assessment, name: str, kind: str, grade: Grade, subject: Subject,
                       date: datetime.date, school_class: SchoolClass | None = None) -> Assessment:
     """Edit name, kind, date and scope; the scope (grade, class, subject) is fixed once scores exist."""
-    _check_visible(user, assessment)
+    _check_manage(user, assessment)
     term = assessment.term
     errors = _validate(user=user, term=term, name=name, kind=kind, grade=grade, subject=subject, date=date,
                        school_class=school_class)
@@ -198,7 +212,7 @@ class Deleted:
 def assessment_delete(*, user: Any, assessment: Assessment, cascade: bool = False) -> Deleted:
     """Delete an assessment. Once scores exist this is refused unless `cascade` (the user ticked the
     confirmation) — then its items and scores go too, in one transaction, with one audit entry."""
-    _check_visible(user, assessment)
+    _check_manage(user, assessment)
     n_scores, n_students = assessment_score_counts(assessment)
     if n_scores and not cascade:
         raise AssessmentRefused([

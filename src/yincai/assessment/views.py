@@ -15,7 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from yincai.accounts.access import role_required
 from yincai.accounts.roles import TEACHING_ROLES
 from yincai.assessment.models import Assessment, Item
-from yincai.assessment.selectors import assessment_list, assessment_score_counts, assessments_visible_to
+from yincai.assessment.selectors import (
+    assessment_list,
+    assessment_score_counts,
+    assessments_visible_to,
+    may_manage_assessment,
+)
 from yincai.assessment.services import (
     KIND_LABELS,
     AssessmentRefused,
@@ -176,6 +181,7 @@ def _detail(request: HttpRequest, assessment: Assessment, *, rows: list[dict[str
         "abilities": Ability.objects.filter(subject=assessment.subject),
         "levels": Item.LEVEL_CHOICES,
         "full_marks": sum((i.max_score for i in assessment.items.all()), 0),
+        "may_manage": may_manage_assessment(request.user, assessment),
     }, status=status)
 
 

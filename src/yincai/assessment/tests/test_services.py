@@ -148,3 +148,16 @@ def test_cascade_is_refused_when_scores_of_other_classes_would_go(personas: Pers
     with pytest.raises(AssessmentRefused, match=r"三年级\(2\)班"):
         assessment_delete(user=personas.users["ma"], assessment=a, cascade=True)
     assert ItemScore.objects.filter(item__assessment=a).count() == 12
+
+
+def test_a_head_teacher_who_does_not_teach_the_subject_cannot_edit_or_delete_the_grade_assessment(
+        personas: Personas) -> None:
+    a = _create(personas, "lin")  # grade-wide math, no scores; hu heads 三年级(1)班 and teaches 语文 there
+    with pytest.raises(AssessmentRefused, match="三年级全年级的数学测评只能由年级组长、教导处或该学科的任课教师修改或删除"):
+        assessment_delete(user=personas.users["hu"], assessment=a)
+    with pytest.raises(AssessmentRefused, match="只能由年级组长"):
+        assessment_update(user=personas.users["hu"], assessment=a, name="x", kind="unit", grade=a.grade,
+                          subject=a.subject, date=a.date)
+    assert Assessment.objects.get(pk=a.pk).name == "第三单元测试"
+    assessment_delete(user=personas.users["ma"], assessment=a)  # the grade's math teacher may
+    assert not Assessment.objects.filter(name="第三单元测试").exists()

@@ -124,3 +124,13 @@ def test_navigation_and_imports_page_link_the_assessments(personas: Personas) ->
     imports = c.get(f"/imports/?assessment={personas.math_assessment.pk}").content.decode()
     assert 'href="/assessments/new/"' in imports
     assert f'<option value="{personas.math_assessment.pk}" selected>' in imports
+
+
+def test_edit_and_delete_links_only_for_who_may_manage(personas: Personas) -> None:
+    url = f"/assessments/{personas.math_assessment.pk}/"
+    assert "修改测评信息" in client_for(personas, "ma").get(url).content.decode()
+    hu_page = client_for(personas, "hu").get(url).content.decode()  # heads 三年级(1)班, teaches 语文
+    assert "修改测评信息" not in hu_page and 'id="bp-save"' in hu_page  # may still edit the blueprint
+    r = client_for(personas, "hu").post(f"{url}delete/", {"cascade": "1"})
+    assert r.status_code == 400 and "只能由年级组长、教导处或该学科的任课教师修改或删除" in r.content.decode()
+    assert Assessment.objects.filter(pk=personas.math_assessment.pk).exists()
