@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     from yincai.imports.cli import add_parser as add_import_parser
 
     add_import_parser(sub)
+    __import__("yincai.assessment.cli", fromlist=["add_parser"]).add_parser(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -13,6 +13,7 @@ admin.site.index_title = "数据管理"
 urlpatterns = [
     path("", include("yincai.web.urls")),
     path("imports/", include("yincai.imports.urls")),
+    path("assessments/", include("yincai.assessment.urls")),
     path("accounts/", include("yincai.accounts.urls")),
     path("insight/", include("yincai.insight.urls")),
     path("support/", include("yincai.support.urls")),

@@ -14,6 +14,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("班级", "web:class_list", TEACHING_ROLES | {Role.COUNSELOR}),
     ("我的学生", "web:mentees", frozenset({Role.MENTOR})),
     ("知识点体系", "web:kp_tree", STAFF_ROLES),
+    ("测评", "assessment:index", TEACHING_ROLES),
     ("数据导入", "imports:index", TEACHING_ROLES),
     ("诊断与分层", "insight:overview", TEACHING_ROLES | {Role.COUNSELOR}),
     ("学业预警", "insight:alerts", TEACHING_ROLES),

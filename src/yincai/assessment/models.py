@@ -21,6 +21,7 @@ class Assessment(models.Model):
         ("unit", "单元测"),
         ("quiz", "随堂测"),
         ("oral", "口算"),
+        ("practice", "练习"),
     ]
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="assessments", verbose_name="学期")
     grade = models.ForeignKey(Grade, on_delete=models.PROTECT, related_name="assessments", verbose_name="年级")

@@ -138,3 +138,107 @@ def assessments_for_class(school_class: SchoolClass, subjects: QuerySet[Subject]
     if subjects is not None:
         qs = qs.filter(subject__in=subjects)
     return qs.select_related("subject").order_by("date", "id")
+
+
+# ------------------------------------------------------------------------------------------------
+# Which assessments a user may open, edit and create (the assessment pages, the CLI, imports).
+
+
+def _teaching_pairs(user: Any, term: Term) -> list[tuple[int, int, int]]:
+    """(class id, grade id, subject id) of every class × subject the user teaches in `term`."""
+    from yincai.accounts.roles import Role
+    from yincai.school.models import StaffRole
+
+    return list(
+        StaffRole.objects.filter(staff__user=user, term=term, role=Role.SUBJECT_TEACHER)
+        .values_list("school_class_id", "school_class__grade_id", "subject_id")
+    )
+
+
+def assessments_visible_to(user: Any, term: Term | None = None) -> QuerySet[Assessment]:
+    """Assessments of `term` (current by default) the user may open and edit.
+
+    The admin (or `user=None`, the operator at the server shell) sees all; a grade lead their grade; a head
+    teacher every subject of their class (its class assessments and the grade-wide ones); a subject teacher
+    their subject in the classes they teach. The same rule as score and blueprint imports.
+    """
+    from yincai.accounts.roles import Role, roles_of
+    from yincai.school.models import StaffRole
+
+    term = term or Term.current()
+    qs = Assessment.objects.filter(term=term).select_related("grade", "subject", "school_class__grade", "term")
+    if user is None:
+        return qs
+    roles = roles_of(user, term)
+    if Role.ADMIN in roles:
+        return qs
+    cond = Q(pk__in=[])
+    if Role.GRADE_LEAD in roles:
+        cond |= Q(grade__in=StaffRole.objects.filter(staff__user=user, term=term, role=Role.GRADE_LEAD).values("grade"))
+    if Role.HEAD_TEACHER in roles:
+        heads = StaffRole.objects.filter(staff__user=user, term=term, role=Role.HEAD_TEACHER)
+        cond |= Q(school_class__in=heads.values("school_class"))
+        cond |= Q(school_class__isnull=True, grade__in=heads.values("school_class__grade"))
+    if Role.SUBJECT_TEACHER in roles:
+        for class_id, grade_id, subject_id in _teaching_pairs(user, term):
+            cond |= Q(subject_id=subject_id) & (Q(school_class_id=class_id) | Q(school_class__isnull=True, grade_id=grade_id))
+    return qs.filter(cond)
+
+
+def may_create_assessment(user: Any, *, term: Term, grade_id: int, subject_id: int, class_id: int | None) -> bool:
+    """Whether the user may create (or move an assessment to) this grade/class × subject.
+
+    Admin: anything; grade lead: their grade; head teacher: their class, any subject; subject teacher: their
+    subject, for a class they teach it in or for the whole grade of such a class.
+    """
+    from yincai.accounts.roles import Role, roles_of
+    from yincai.school.models import StaffRole
+
+    if user is None:
+        return True
+    roles = roles_of(user, term)
+    if Role.ADMIN in roles:
+        return True
+    rows = StaffRole.objects.filter(staff__user=user, term=term)
+    if Role.GRADE_LEAD in roles and rows.filter(role=Role.GRADE_LEAD, grade_id=grade_id).exists():
+        return True
+    if class_id is not None and rows.filter(role=Role.HEAD_TEACHER, school_class_id=class_id).exists():
+        return True
+    for pair_class, pair_grade, pair_subject in _teaching_pairs(user, term):
+        if pair_subject == subject_id and (pair_class == class_id or (class_id is None and pair_grade == grade_id)):
+            return True
+    return False
+
+
+def may_manage_assessment(user: Any, assessment: Assessment) -> bool:
+    """Editing or deleting the assessment itself: the right to create one of its scope (blueprint editing
+    needs only visibility, like blueprint import)."""
+    return may_create_assessment(user, term=assessment.term, grade_id=assessment.grade_id,
+                                 subject_id=assessment.subject_id, class_id=assessment.school_class_id)
+
+
+def assessment_score_counts(assessment: Assessment) -> tuple[int, int]:
+    """(item scores, distinct students) stored for the assessment."""
+    row = ItemScore.objects.filter(item__assessment=assessment).aggregate(n=Count("id"), s=Count("student", distinct=True))
+    return int(row["n"] or 0), int(row["s"] or 0)
+
+
+def assessment_list(user: Any, *, term: Term | None = None, grade_id: int | None = None,
+                    subject_id: int | None = None) -> QuerySet[Assessment]:
+    """The 测评列表: visible assessments, newest first, with item count, full marks and scored students."""
+    qs = assessments_visible_to(user, term)
+    if grade_id is not None:
+        qs = qs.filter(grade_id=grade_id)
+    if subject_id is not None:
+        qs = qs.filter(subject_id=subject_id)
+    from django.db.models import OuterRef, Subquery
+
+    from yincai.assessment.models import Item
+
+    per_item = Item.objects.filter(assessment=OuterRef("pk")).values("assessment")
+    scored = ItemScore.objects.filter(item__assessment=OuterRef("pk")).values("item__assessment")
+    return qs.annotate(
+        n_items=Subquery(per_item.annotate(n=Count("id")).values("n")),
+        full_marks=Subquery(per_item.annotate(s=Sum("max_score")).values("s")),
+        n_students=Subquery(scored.annotate(n=Count("student", distinct=True)).values("n")),
+    ).order_by("-date", "-id")

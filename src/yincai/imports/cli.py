@@ -17,6 +17,13 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help="只检查并显示将要发生的变化，不写入")
     p.add_argument("--accept-suggestions", action="store_true",
                    help="blueprint：找不到的知识点名称采用第一个建议，并记为本校别名（会逐条列出）")
+    new = p.add_argument_group("scores 不指定 --assessment 时新建测评（与成绩在同一事务中写入）")
+    new.add_argument("--grade", help="年级，如 4")
+    new.add_argument("--subject", help="学科，如 数学")
+    new.add_argument("--date", help="测评日期 YYYY-MM-DD")
+    new.add_argument("--kind", dest="assessment_kind", help="测评类型，如 期末（默认 单元测）")
+    new.add_argument("--name", help="测评名称（默认按日期、年级、学科、类型命名）")
+    new.add_argument("--class", dest="klass", help="班级，如 四年级(1)班（不填为全年级）")
     p.set_defaults(func=cmd_import)
 
 
@@ -57,10 +64,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not args.file.is_file():
         print(f"找不到文件：{args.file}", file=sys.stderr)
         return 2
-    assessment = term = None
-    if args.kind in ("blueprint", "scores"):
+    assessment = term = draft = None
+    if args.kind == "scores" and args.assessment is None and args.grade:
+        draft = {"name": args.name or "", "kind": args.assessment_kind or "", "grade": args.grade,
+                 "class": args.klass or "", "subject": args.subject or "", "date": args.date or ""}
+    elif args.kind in ("blueprint", "scores"):
         if args.assessment is None:
-            print("请用 --assessment 指定测评ID", file=sys.stderr)
+            print("请用 --assessment 指定测评ID（小题得分也可用 --grade --subject --date 新建测评）", file=sys.stderr)
             return 2
         assessment = Assessment.objects.filter(pk=args.assessment).first()
         if assessment is None:
@@ -84,7 +94,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 return 1
         if args.dry_run:
             plan = preview_file(user=None, kind=args.kind, content=content, file_name=args.file.name,
-                                assessment=assessment, term=term, resolutions=resolutions)
+                                assessment=assessment, term=term, resolutions=resolutions, draft=draft)
             if not plan.ok:
                 raise ImportRefused(plan.problems)
             print("检查通过（--dry-run，未写入）：")
@@ -92,7 +102,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             warnings = plan.warnings
         else:
             batch = import_file(user=None, kind=args.kind, content=content, file_name=args.file.name,
-                                assessment=assessment, term=term, resolutions=resolutions)
+                                assessment=assessment, term=term, resolutions=resolutions, draft=draft)
+            if draft:
+                print(f"已新建测评「{batch.assessment.name}」（ID {batch.assessment_id}）")
             print(f"导入完成（批次 {batch.pk}）：")
             _print_summary(batch.summary)
             warnings = batch.warnings

@@ -11,6 +11,7 @@ by name (+ class when given); a duplicate name without 学号 is an error, not a
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -130,6 +131,12 @@ def _judge(raw: Cell, max_score: Decimal) -> ScoreValue | str:
     if got.score is not None and got.score > max_score:
         return f"得分 {fmt_score(got.score)} 超过满分 {fmt_score(max_score)}"
     return got
+
+
+def _max_in_header(value: Cell) -> Decimal | None:
+    """满分 written in an item header: '第1题(5分)' / '1(满分5)' / '1（5）' → 5."""
+    m = re.search(r"\((?:满分)?(\d+(?:\.\d+)?)分?\)$", squeeze(text_of(value)))
+    return Decimal(m.group(1)) if m else None
 
 
 def _state_text(state: str, score: Decimal | None) -> str:
@@ -305,14 +312,16 @@ def plan_scores(*, user: Any, assessment: Assessment, content: bytes, file_name:
         if missing and columns:
             out.warn(f"表中没有这些题的列，其得分保持不变：{'、'.join(missing[:20])}{'…' if len(missing) > 20 else ''}")
     elif raw_cols:
-        if max_row is None:
-            out.error("该测评还没有题目：请先导入试卷结构（双向细目表），或在表头下面加一行「满分」写明每题满分", h + 1)
+        in_header = {c: _max_in_header(sub[c] if sub is not None else header[c]) for c, _, _ in raw_cols}
+        if max_row is None and not all(in_header.values()):
+            out.error("该测评还没有题目：请先导入试卷结构（双向细目表），或在表头下面加一行「满分」写明每题满分"
+                      "（也可在题号后注明，如「第1题(5分)」）", h + 1)
         else:
             labels = [lab for _, lab, _ in raw_cols]
             for c, label, sec in raw_cols:
                 final = label if labels.count(label) == 1 else f"{sec}{label}"
                 try:
-                    mv = parse_score(cell(max_row, c))
+                    mv = parse_score(cell(max_row, c)) if max_row is not None else ScoreValue("scored", in_header[c])
                 except CellError as exc:
                     out.error(f"满分行：{exc}", max_row_no, c)
                     continue

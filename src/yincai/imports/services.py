@@ -87,9 +87,44 @@ def _plan(*, user: Any, kind: str, assessment: Assessment | None, term: Term | N
     return importer.plan(user=user, term=term or Term.current(), content=content, file_name=file_name)
 
 
+def _draft_assessment(*, user: Any, term: Term | None, draft: dict[str, str]) -> Assessment:
+    """Create the assessment a score file names (grade, subject, date…) — inside the caller's transaction."""
+    from yincai.assessment.services import AssessmentRefused, assessment_create_from_draft
+
+    try:
+        return assessment_create_from_draft(user=user, term=term or Term.current(), draft=draft)
+    except AssessmentRefused as exc:
+        raise ImportRefused([Problem(f"新建测评：{e}") for e in exc.errors]) from None
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _plan_with_draft(*, user: Any, kind: str, term: Term | None, content: bytes, file_name: str,
+                     draft: dict[str, str]) -> Plan:
+    """The plan of a score file whose assessment does not exist yet: created, planned against, rolled back."""
+    if kind != "scores":
+        raise ImportRefused([Problem("请选择要导入的测评")])
+    plans: list[Plan] = []
+    try:
+        with transaction.atomic():
+            assessment = _draft_assessment(user=user, term=term, draft=draft)
+            _check_access(user=user, kind=kind, assessment=assessment, term=term)
+            plans.append(_plan(user=user, kind=kind, assessment=assessment, term=term, content=content,
+                               file_name=file_name))
+            raise _Rollback
+    except _Rollback:
+        pass
+    return plans[0]
+
+
 def preview_file(*, user: Any, kind: str, content: bytes, file_name: str, assessment: Assessment | None = None,
-                 term: Term | None = None, resolutions: dict[str, list[int]] | None = None) -> Plan:
-    """What an import would do (the CLI's --dry-run); writes nothing."""
+                 term: Term | None = None, resolutions: dict[str, list[int]] | None = None,
+                 draft: dict[str, str] | None = None) -> Plan:
+    """What an import would do (the CLI's --dry-run); writes nothing. `draft`: the assessment to create (scores)."""
+    if assessment is None and draft:
+        return _plan_with_draft(user=user, kind=kind, term=term, content=content, file_name=file_name, draft=draft)
     _check_access(user=user, kind=kind, assessment=assessment, term=term)
     return _plan(user=user, kind=kind, assessment=assessment, term=term, content=content, file_name=file_name,
                  resolutions=resolutions)
@@ -102,8 +137,20 @@ def _open_questions(plan: Plan) -> list[Problem]:
 
 @transaction.atomic
 def batch_create(*, user: Any, kind: str, content: bytes, file_name: str, assessment: Assessment | None = None,
-                 term: Term | None = None) -> ImportBatch:
-    """Keep the uploaded file with its preview (status 待确认, or 有错误 when the plan has problems)."""
+                 term: Term | None = None, draft: dict[str, str] | None = None) -> ImportBatch:
+    """Keep the uploaded file with its preview (status 待确认, or 有错误 when the plan has problems).
+
+    With `draft` (a score file for an assessment not yet created) the assessment is created on confirmation."""
+    if assessment is None and draft:
+        plan = _plan_with_draft(user=user, kind=kind, term=term, content=content, file_name=file_name, draft=draft)
+        batch = _new_batch(user=user, kind=kind, content=content, file_name=file_name, assessment=None, term=term,
+                           plan=plan)
+        from yincai.assessment.services import draft_text
+
+        batch.summary["new_assessment"] = draft
+        batch.summary["new_assessment_text"] = draft_text(term=batch.term, draft=draft)
+        batch.save(update_fields=["summary"])
+        return batch
     _check_access(user=user, kind=kind, assessment=assessment, term=term)
     plan = _plan(user=user, kind=kind, assessment=assessment, term=term, content=content, file_name=file_name)
     return _new_batch(user=user, kind=kind, content=content, file_name=file_name, assessment=assessment, term=term,
@@ -138,6 +185,10 @@ def batch_confirm(*, user: Any, batch: ImportBatch) -> ImportBatch:
             if locked.status != "preview":
                 raise ImportRefused([Problem(f"该导入已处理（{locked.get_status_display()}），不能重复确认；"
                                              "如需再次导入请重新上传文件")])
+            draft = locked.summary.get("new_assessment") if locked.assessment is None else None
+            if draft:
+                locked.assessment = _draft_assessment(user=user, term=locked.term, draft=draft)
+                locked.save(update_fields=["assessment"])
             _check_access(user=user, kind=locked.kind, assessment=locked.assessment, term=locked.term)
             plan = _plan(user=user, kind=locked.kind, assessment=locked.assessment, term=locked.term,
                          content=bytes(locked.content), file_name=locked.file_name,
@@ -159,7 +210,7 @@ def _write(plan: Plan, batch: ImportBatch) -> ImportBatch:
     ImportChange.objects.bulk_create(changes, batch_size=2000)
     batch.status = "committed"
     batch.committed_at = timezone.now()
-    batch.summary = plan.summary()
+    batch.summary = plan.summary() | {k: v for k, v in batch.summary.items() if k.startswith("new_assessment")}
     batch.warnings = [p.as_dict() for p in plan.warnings]
     batch.save(update_fields=["status", "committed_at", "summary", "warnings"])
     s = batch.summary
@@ -178,13 +229,17 @@ class _Replanned(ImportRefused):
 
 
 def import_file(*, user: Any, kind: str, content: bytes, file_name: str, assessment: Assessment | None = None,
-                term: Term | None = None, resolutions: dict[str, list[int]] | None = None) -> ImportBatch:
+                term: Term | None = None, resolutions: dict[str, list[int]] | None = None,
+                draft: dict[str, str] | None = None) -> ImportBatch:
     """Plan once and, when the plan is clean, commit in one transaction — the CLI path.
 
     Raises ImportRefused and writes nothing (not even a batch record) when the file has problems or open
-    questions (`resolutions` answers the blueprint's: normalised KP label → KP ids, empty = untagged).
+    questions (`resolutions` answers the blueprint's: normalised KP label → KP ids, empty = untagged). With
+    `draft` (scores only) the assessment is created first, in the same transaction.
     """
     with transaction.atomic():
+        if assessment is None and draft and kind == "scores":
+            assessment = _draft_assessment(user=user, term=term, draft=draft)
         plan = preview_file(user=user, kind=kind, content=content, file_name=file_name, assessment=assessment,
                             term=term, resolutions=resolutions)
         if not plan.ok:

@@ -45,7 +45,18 @@ def index(request: HttpRequest) -> HttpResponse:
         "batches": batches_visible_to(request.user)[:30],
         "may_import_roster": is_school_admin(request.user),
         "max_mb": DEFAULT_LIMITS.max_bytes // 1024 // 1024,
+        **_new_assessment_choices(),
     })
+
+
+def _new_assessment_choices() -> dict[str, object]:
+    """Choices of the 新建测评 fields of the score upload (a score file may create its assessment)."""
+    from yincai.assessment.models import Assessment
+    from yincai.school.models import Grade, Subject
+
+    term = Term.current()
+    return {"grades": Grade.objects.filter(school=term.school) if term else Grade.objects.none(),
+            "subjects": Subject.objects.all(), "kinds": Assessment.KIND_CHOICES}
 
 
 @role_required(*IMPORT_ROLES)
@@ -63,16 +74,21 @@ def upload(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"文件过大（{upload_file.size / 1024 / 1024:.1f} MB），上限为 "
                                 f"{DEFAULT_LIMITS.max_bytes // 1024 // 1024} MB；请删除无关的工作表或拆分后再上传")
         return redirect("imports:index")
-    assessment = None
+    assessment = draft = None
     if kind in ("scores", "blueprint"):
         raw_id = request.POST.get("assessment", "")
-        if not raw_id.isdigit():
+        if kind == "scores" and not raw_id and request.POST.get("new_grade"):
+            draft = {k: request.POST.get(f"new_{k}", "").strip() for k in ("name", "kind", "grade", "class", "subject",
+                                                                         "date")}
+        elif not raw_id.isdigit():
             messages.error(request, "请选择要导入的测评")
             return redirect("imports:index")
-        assessment = get_object_or_404(assessments_importable_by(request.user), pk=int(raw_id))
+        else:
+            assessment = get_object_or_404(assessments_importable_by(request.user), pk=int(raw_id))
     try:
         batch = batch_create(user=request.user, kind=kind, content=upload_file.read(),
-                             file_name=upload_file.name or "upload", assessment=assessment, term=Term.current())
+                             file_name=upload_file.name or "upload", assessment=assessment, term=Term.current(),
+                             draft=draft)
     except ImportRefused as exc:
         for p in exc.problems:
             messages.error(request, str(p))
