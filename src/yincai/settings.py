@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "yincai.web",
     "yincai.imports",
     "yincai.insight",
+    "yincai.setup",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "yincai.oversight.middleware.AuditContextMiddleware",
+    "yincai.setup.middleware.FirstRunMiddleware",
 ]
 
 ROOT_URLCONF = "yincai.urls"

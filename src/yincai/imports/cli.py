@@ -15,7 +15,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--assessment", type=int, help="测评ID（blueprint 与 scores 必填）")
     p.add_argument("--term", type=int, help="学期ID（roster 可选，默认当前学期）")
     p.add_argument("--dry-run", action="store_true", help="只检查并显示将要发生的变化，不写入")
-    p.set_defaults(func=cmd_import)
+    p.set_defaults(func=cmd_import, needs_school=True)
 
 
 def _print_problems(title: str, problems: list[Any], limit: int = 50) -> None:

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from yincai.setup import views
+
+app_name = "setup"
+urlpatterns = [
+    path("", views.start, name="start"),
+]
