@@ -100,7 +100,8 @@ def _school_guard() -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand; each declares `needs_school` (True: refused with one Chinese line until `yincai init`)."""
     parser = argparse.ArgumentParser(prog="yincai", description="因材 · 培优辅差数据平台")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="生成演示学校并打印各角色登录账号")
@@ -125,7 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     from yincai.setup.cli import add_parser as add_init_parser
 
     add_init_parser(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if getattr(args, "needs_school", False):
         return _school_guard() or int(args.func(args))
     return int(args.func(args))
