@@ -72,7 +72,7 @@ def read_kp_csv(path: Path) -> list[dict[str, str]]:
         return [{k: (row.get(k) or "").strip() for k in KP_COLUMNS} for row in reader]
 
 
-def _split_codes(text: str) -> list[str]:
+def split_codes(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"[;；,，、\s]+", text or "") if p.strip()]
 
 
@@ -90,7 +90,8 @@ def check_kp_rows(rows: list[dict[str, str]], *, subject: Subject | None = None,
             graph[kp.code] = [p.code for p in kp.prerequisites.all()]
     known = set(graph)
     codes = {r["code"].strip() for r in rows}
-    for n, row in enumerate(rows, start=first_row):
+    for i, row in enumerate(rows, start=first_row):
+        n = int(row.get("_row") or i)
         code, name = row["code"].strip(), row["name"].strip()
         if not code or not name:
             problems.append(f"第{n}行：编码和名称不能为空")
@@ -104,7 +105,7 @@ def check_kp_rows(rows: list[dict[str, str]], *, subject: Subject | None = None,
             problems.append(f"第{n}行：单元不能为空")
         if row["grade"].strip() not in {"1", "2", "3", "4", "5", "6"} or row["semester"].strip() not in {"上", "下"}:
             problems.append(f"第{n}行：年级应为1-6，册应为“上”或“下”")
-        pres = _split_codes(row["prerequisites"])
+        pres = split_codes(row["prerequisites"])
         for pre in pres:
             if pre == code:
                 problems.append(f"第{n}行：知识点不能是自己的先修知识点")
@@ -196,7 +197,7 @@ def load_kp_rows(*, subject: Subject, rows: list[dict[str, str]]) -> LoadResult:
         by_code[code] = kp
     edges = 0
     for row in rows:
-        pres = [by_code.get(p) or existing[p] for p in _split_codes(row["prerequisites"])]
+        pres = [by_code.get(p) or existing[p] for p in split_codes(row["prerequisites"])]
         by_code[row["code"].strip()].prerequisites.set(pres)
         edges += len(pres)
     return LoadResult(created=created, updated=updated, units=len(units), prerequisite_edges=edges)
