@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Callable
 from typing import Any
 
 FLAGS = [  # (dest, flag, prompt)
@@ -35,10 +34,10 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_init, needs_school=False)
 
 
-def _ask(prompt: str, default: str | None = None, reader: Callable[[str], str] = input) -> str:
+def _ask(prompt: str, default: str | None = None) -> str:
     suffix = f" [{default}]" if default else ""
     while True:
-        value = reader(f"{prompt}{suffix}：").strip()
+        value = input(f"{prompt}{suffix}：").strip()
         if value or default:
             return value or str(default)
         print("  此项不能为空。")
