@@ -74,5 +74,13 @@ def test_a_new_school_is_set_up_in_the_browser(page, empty_server: str) -> None:
     screenshot(page, "setup-home")
     page.goto(empty_server + "/curriculum/?subject=chinese")
     assert "识字与写字" in page.inner_text("main")
+    page.click("text=Excel 导入/导出")
+    page.wait_for_url(empty_server + "/setup/kp/")
+    rows = page.inner_text("table")
+    assert "语文" in rows and "英语" in rows and "信息科技" in rows
+    with page.expect_download() as download:
+        page.click("tr:has-text('英语') >> text=下载 Excel")
+    assert download.value.suggested_filename == "英语知识点体系.xlsx"
+    screenshot(page, "setup-kp-files")
     response = page.goto(empty_server + "/setup/")
     assert response is not None and response.status == 404

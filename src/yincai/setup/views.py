@@ -49,7 +49,8 @@ KP_TOKEN_MAX_AGE = 60 * 60
 
 
 def _kp_subjects() -> list[Subject]:
-    return list(Subject.objects.annotate(kp_count=Count("knowledge_points", filter=Q(knowledge_points__is_unit=False))))
+    return list(Subject.objects.annotate(kp_count=Count("knowledge_points", filter=Q(knowledge_points__is_unit=False)))
+                .order_by("id"))
 
 
 @role_required(Role.ADMIN)
