@@ -8,7 +8,9 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
+import openpyxl
 import pytest
 
 from tests.e2e.conftest import ROOT, _free_port, _yincai, screenshot
@@ -47,7 +49,7 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def test_a_new_school_is_set_up_in_the_browser(page, empty_server: str) -> None:
+def test_a_new_school_is_set_up_in_the_browser(page, empty_server: str, tmp_path: Path) -> None:
     page.goto(empty_server + "/accounts/login/")
     page.wait_for_url(empty_server + "/setup/")  # no school yet: even the login page leads here
     assert "学校初始化" in page.inner_text("h1")
@@ -82,5 +84,18 @@ def test_a_new_school_is_set_up_in_the_browser(page, empty_server: str) -> None:
         page.click("tr:has-text('英语') >> text=下载 Excel")
     assert download.value.suggested_filename == "英语知识点体系.xlsx"
     screenshot(page, "setup-kp-files")
+    edited = tmp_path / "英语知识点体系.xlsx"
+    download.value.save_as(edited)
+    wb = openpyxl.load_workbook(edited)
+    wb["知识点"].append(["E3A-PH01", "自然拼读：短元音", 3, "上", "语音", "语言能力", "E3A-YY02"])
+    wb.save(edited)
+    page.select_option("select[name=subject]", label="英语")
+    page.set_input_files("input[name=file]", str(edited))
+    page.click("text=上传并预览")
+    preview = page.inner_text("#preview")
+    assert "E3A-PH01" in preview and "确认导入" in preview
+    screenshot(page, "setup-kp-preview")
+    page.click("text=确认导入")
+    assert "英语知识点已导入：新增 1 个" in page.inner_text("main")
     response = page.goto(empty_server + "/setup/")
     assert response is not None and response.status == 404
