@@ -46,7 +46,7 @@ def _sample(action: argparse.Action, existing_file: Path) -> str:
     if action.choices:
         return str(next(iter(action.choices)))
     convert = action.type or str
-    for candidate in (str(existing_file), "1", "2026-09-01", "数学"):
+    for candidate in (str(existing_file), "1", "2026-09-01", "数学", str(existing_file.parent)):
         try:
             convert(candidate)  # type: ignore[operator]
         except Exception:  # argparse would refuse this value; try the next
@@ -57,6 +57,8 @@ def _sample(action: argparse.Action, existing_file: Path) -> str:
 
 def argv_for(path: tuple[str, ...], parser: argparse.ArgumentParser, existing_file: Path) -> list[str]:
     argv = list(path)
+    # one option of each required "one of …" group
+    chosen = {id(g._group_actions[0]) for g in parser._mutually_exclusive_groups if g.required and g._group_actions}
     for action in parser._actions:
         if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
             continue
@@ -65,7 +67,7 @@ def argv_for(path: tuple[str, ...], parser: argparse.ArgumentParser, existing_fi
                 continue
             count = action.nargs if isinstance(action.nargs, int) else 1
             argv += [_sample(action, existing_file)] * count
-        elif action.required:
+        elif action.required or id(action) in chosen:
             argv += [action.option_strings[-1]]
             if action.nargs != 0:
                 argv.append(_sample(action, existing_file))
