@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import time
@@ -88,30 +89,55 @@ def cmd_recompute(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def _school_guard() -> int:
+    """Commands declaring `needs_school=True` stop here with one Chinese line when the school is not set up."""
+    _setup_django()
+    from yincai.setup.services import school_guard
+
+    message = school_guard()
+    if message:
+        print(message, file=sys.stderr)
+        return 2
+    return 0
+
+
+#: Apps that add subcommands (each module has `add_parser(sub)`).
+COMMAND_MODULES = (
+    "yincai.imports.cli",
+    "yincai.assessment.cli",
+    "yincai.setup.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand; each declares `needs_school` (True: refused with one Chinese line until `yincai init`)."""
     parser = argparse.ArgumentParser(prog="yincai", description="因材 · 培优辅差数据平台")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="生成演示学校并打印各角色登录账号")
     demo.add_argument("--seed", type=int, default=2026)
     demo.add_argument("--small", action="store_true", help="小规模（每年级2个班、每班12-14人），用于测试")
     demo.add_argument("--url", default="http://127.0.0.1:8000/")
-    demo.set_defaults(func=cmd_demo)
+    demo.set_defaults(func=cmd_demo, needs_school=False)
     serve = sub.add_parser("serve", help="启动网页服务")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", default="8000")
     serve.add_argument("--threads", type=int, default=8)
     serve.add_argument("--dev", action="store_true", help="开发模式（Django runserver，自动重载）")
-    serve.set_defaults(func=cmd_serve)
+    serve.set_defaults(func=cmd_serve, needs_school=False)
     recompute = sub.add_parser("recompute", help="重新运行诊断计算（知识点掌握、能力、分层建议、预警）")
-    recompute.set_defaults(func=cmd_recompute)
+    recompute.set_defaults(func=cmd_recompute, needs_school=True)
     manage = sub.add_parser("manage", help="Django 管理命令（migrate、createsuperuser……）")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
-    manage.set_defaults(func=cmd_manage)
-    from yincai.imports.cli import add_parser as add_import_parser
+    manage.set_defaults(func=cmd_manage, needs_school=False)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add_parser(sub)
+    return parser
 
-    add_import_parser(sub)
-    __import__("yincai.assessment.cli", fromlist=["add_parser"]).add_parser(sub)
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "needs_school", False):
+        return _school_guard() or int(args.func(args))
     return int(args.func(args))
 
 

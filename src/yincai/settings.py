@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "yincai.leadership",
     "yincai.itembank",
     "yincai.homework",
+    "yincai.setup",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "yincai.oversight.middleware.AuditContextMiddleware",
+    "yincai.setup.middleware.FirstRunMiddleware",
 ]
 
 ROOT_URLCONF = "yincai.urls"

@@ -24,7 +24,7 @@ def add_parser(sub: Any) -> None:
     new.add_argument("--kind", dest="assessment_kind", help="测评类型，如 期末（默认 单元测）")
     new.add_argument("--name", help="测评名称（默认按日期、年级、学科、类型命名）")
     new.add_argument("--class", dest="klass", help="班级，如 四年级(1)班（不填为全年级）")
-    p.set_defaults(func=cmd_import)
+    p.set_defaults(func=cmd_import, needs_school=True)
 
 
 def _print_problems(title: str, problems: list[Any], limit: int = 50) -> None:

@@ -67,6 +67,8 @@ def _check_access(*, user: Any, kind: str, assessment: Assessment | None, term: 
     if kind not in KIND_LABELS:
         raise ImportRefused([Problem(f"未知的导入类型「{kind}」")])
     importer = _importers()[kind]
+    if not importer.needs_assessment and (term or Term.current()) is None:
+        raise ImportRefused([Problem("尚未初始化学校和学期，请先运行 yincai init（或在网页上完成学校初始化）")])
     if importer.needs_assessment:
         if assessment is None:
             raise ImportRefused([Problem("请选择要导入的测评")])

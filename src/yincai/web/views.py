@@ -81,6 +81,7 @@ def kp_tree_view(request: HttpRequest) -> HttpResponse:
     level = int(grade) if grade and grade.isdigit() and 1 <= int(grade) <= 6 else None
     return render(request, "web/kp_tree.html", {
         "subject": subject, "units": kp_tree(subject, level), "grade": level, "grades": range(1, 7),
+        "subjects": Subject.objects.filter(knowledge_points__isnull=False).distinct(),
     })
 
 
