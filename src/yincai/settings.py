@@ -124,3 +124,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- Production profile: YINCAI_ENV=production (HTTPS behind a reverse proxy; see README "Deployment") ---
+YINCAI_ENV = os.environ.get("YINCAI_ENV", "development").strip().lower()
+if YINCAI_ENV == "production":
+    from yincai.production import production_settings
+
+    globals().update(production_settings(os.environ, debug=DEBUG))
