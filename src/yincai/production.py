@@ -82,4 +82,6 @@ def production_settings(env: Mapping[str, str], *, debug: bool) -> dict[str, Any
         "CSRF_COOKIE_SECURE": True,
         "LANGUAGE_COOKIE_SECURE": True,
         "WHITENOISE_AUTOREFRESH": False,
+        # login lockout per IP address: read the client's address from the proxy's X-Forwarded-For
+        "YINCAI_PROXY_COUNT": int(env.get("YINCAI_PROXY_COUNT", "1")),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
     "yincai.web",
     "yincai.imports",
     "yincai.insight",
+    "axes",
+    "yincai.security",
 ]
 
 MIDDLEWARE = [
@@ -59,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "yincai.oversight.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked login into the lockout page
 ]
 
 ROOT_URLCONF = "yincai.urls"
@@ -93,7 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    # staff: Django's full rules, min 8; students and parents (school-issued passwords): min 6
+    {"NAME": "yincai.security.passwords.RoleAwarePasswordValidator",
+     "OPTIONS": {"staff_min_length": 8, "family_min_length": 6}},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -124,6 +130,19 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- Login protection (django-axes; see yincai/security/__init__.py for the school's reasoning) ---
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "yincai.security.lockout.SchoolLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("YINCAI_LOGIN_FAILURE_LIMIT", "5"))  # per account
+YINCAI_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("YINCAI_LOGIN_IP_FAILURE_LIMIT", "100"))  # per address
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("YINCAI_LOGIN_COOLOFF_MINUTES", "30"))) or None
+AXES_LOCKOUT_CALLABLE = "yincai.security.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "yincai.security.lockout.client_ip"
+YINCAI_PROXY_COUNT = int(os.environ.get("YINCAI_PROXY_COUNT", "0"))  # production: 1 (nginx)
+AXES_DISABLE_ACCESS_LOG = True  # minimum collection: failures only, no log of every successful login
+AXES_RESET_ON_SUCCESS = False  # the handler forgets only the account's own failures
 
 # --- Production profile: YINCAI_ENV=production (HTTPS behind a reverse proxy; see README "Deployment") ---
 YINCAI_ENV = os.environ.get("YINCAI_ENV", "development").strip().lower()

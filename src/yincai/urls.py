@@ -17,6 +17,7 @@ urlpatterns = [
     path("insight/", include("yincai.insight.urls")),
     path("support/", include("yincai.support.urls")),
     path("api/v1/", api.urls),
+    path("security/", include("yincai.security.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
 ]
