@@ -113,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     from yincai.backup.cli import add_parser as add_backup_parser
 
     add_backup_parser(sub)
+    from yincai.retention.cli import add_parser as add_retention_parser
+
+    add_retention_parser(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

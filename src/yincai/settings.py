@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "yincai.insight",
     "axes",
     "yincai.security",
+    "yincai.retention",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,9 @@ AXES_CLIENT_IP_CALLABLE = "yincai.security.lockout.client_ip"
 YINCAI_PROXY_COUNT = int(os.environ.get("YINCAI_PROXY_COUNT", "0"))  # production: 1 (nginx)
 AXES_DISABLE_ACCESS_LOG = True  # minimum collection: failures only, no log of every successful login
 AXES_RESET_ON_SUCCESS = False  # the handler forgets only the account's own failures
+
+# Graduates' family and psychology records are deleted this many days after graduation (yincai.retention)
+YINCAI_RETENTION_DAYS = int(os.environ.get("YINCAI_RETENTION_DAYS", "365"))
 
 # --- Production profile: YINCAI_ENV=production (HTTPS behind a reverse proxy; see README "Deployment") ---
 YINCAI_ENV = os.environ.get("YINCAI_ENV", "development").strip().lower()

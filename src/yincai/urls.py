@@ -18,6 +18,7 @@ urlpatterns = [
     path("support/", include("yincai.support.urls")),
     path("api/v1/", api.urls),
     path("security/", include("yincai.security.urls")),
+    path("retention/", include("yincai.retention.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
 ]
