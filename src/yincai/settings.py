@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "yincai.security",
     "yincai.retention",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "yincai.oversight.middleware.AuditContextMiddleware",
+    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked login into the lockout page
 ]
 
@@ -147,6 +149,24 @@ AXES_RESET_ON_SUCCESS = False  # the handler forgets only the account's own fail
 
 # Graduates' family and psychology records are deleted this many days after graduation (yincai.retention)
 YINCAI_RETENTION_DAYS = int(os.environ.get("YINCAI_RETENTION_DAYS", "365"))
+
+# Content Security Policy (django-csp): scripts and styles only from our own static files, no inline code.
+# Charts read their data from json_script blocks; sizes come from data-* attributes (static/yincai/page.js).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs"],  # django-ninja's Swagger page loads its own inline script
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Production profile: YINCAI_ENV=production (HTTPS behind a reverse proxy; see README "Deployment") ---
 YINCAI_ENV = os.environ.get("YINCAI_ENV", "development").strip().lower()

@@ -1,4 +1,6 @@
 // Renders ECharts charts declared in templates: <div data-chart="kind" data-source="json-script-id">.
+// Tooltips use renderMode "richText" (drawn on the canvas): HTML tooltips carry inline styles, which the
+// Content Security Policy refuses.
 (function () {
   function data(el) { return JSON.parse(document.getElementById(el.dataset.source).textContent); }
   function rate(v, p) { return v === null ? null : Math.round(1000 * v / p.max_total) / 10; }
@@ -23,7 +25,7 @@
       }
     });
     return {
-      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
+      tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
       legend: { top: 0 },
       grid: { top: 40, left: 50, right: 20, bottom: 40 },
       xAxis: { type: "category", data: dates },
