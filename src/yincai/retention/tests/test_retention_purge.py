@@ -141,3 +141,10 @@ def test_only_the_admin_reaches_retention_and_the_export(personas: Personas, coh
     assert client.post("/retention/purge/").status_code == 403
     assert client.get("/retention/audit-export/").status_code == 403
     assert FamilyProfile.objects.filter(student=cohort.old_graduate).exists()
+
+
+@pytest.mark.django_db
+def test_the_audit_page_links_to_the_export_with_its_filter(personas: Personas) -> None:
+    page = _admin(personas).get("/audit/?action=delete").content.decode()
+    assert "/retention/audit-export/?action=delete" in page
+    assert "/security/lockouts/" in page and "/retention/" in page
