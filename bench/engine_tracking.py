@@ -32,7 +32,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from yincai.engine.datasets import ResponseSequences, load_dkt_sequences, shared_data_dir
+from yincai.engine.datasets import ResponseSequences, load_dkt_sequences, reference_data_dir
 from yincai.engine.tracking import Events, MasteryTracker, PerformanceFactorsModel, roc_auc
 
 T = TypeVar("T")
@@ -150,7 +150,7 @@ def main() -> int:
     parser.add_argument("--skip-pybkt", action="store_true", help="do not run the pyBKT peer")
     args = parser.parse_args()
 
-    data = shared_data_dir() / "assist09-dkt"
+    data = reference_data_dir("assist09-dkt")
     train_path, test_path = data / "builder_train.csv", data / "builder_test.csv"
     train_seq, test_seq = load_dkt_sequences(train_path), load_dkt_sequences(test_path)
     train, test = as_events(train_seq), as_events(test_seq)

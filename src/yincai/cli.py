@@ -106,6 +106,8 @@ COMMAND_MODULES = (
     "yincai.imports.cli",
     "yincai.assessment.cli",
     "yincai.setup.cli",
+    "yincai.backup.cli",
+    "yincai.retention.cli",
 )
 
 

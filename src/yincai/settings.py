@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -50,6 +51,10 @@ INSTALLED_APPS = [
     "yincai.itembank",
     "yincai.homework",
     "yincai.setup",
+    "axes",
+    "yincai.security",
+    "yincai.retention",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +70,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "yincai.oversight.middleware.AuditContextMiddleware",
     "yincai.setup.middleware.FirstRunMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked login into the lockout page
 ]
 
 ROOT_URLCONF = "yincai.urls"
@@ -99,7 +106,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    # staff: Django's full rules, min 8; students and parents (school-issued passwords): min 6
+    {"NAME": "yincai.security.passwords.RoleAwarePasswordValidator",
+     "OPTIONS": {"staff_min_length": 8, "family_min_length": 6}},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:home"
@@ -130,3 +139,44 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- Login protection (django-axes; see yincai/security/__init__.py for the school's reasoning) ---
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "yincai.security.lockout.SchoolLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("YINCAI_LOGIN_FAILURE_LIMIT", "5"))  # per account
+YINCAI_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("YINCAI_LOGIN_IP_FAILURE_LIMIT", "100"))  # per address
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("YINCAI_LOGIN_COOLOFF_MINUTES", "30"))) or None
+AXES_LOCKOUT_CALLABLE = "yincai.security.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "yincai.security.lockout.client_ip"
+YINCAI_PROXY_COUNT = int(os.environ.get("YINCAI_PROXY_COUNT", "0"))  # production: 1 (nginx)
+AXES_DISABLE_ACCESS_LOG = True  # minimum collection: failures only, no log of every successful login
+AXES_RESET_ON_SUCCESS = False  # the handler forgets only the account's own failures
+
+# Graduates' family and psychology records are deleted this many days after graduation (yincai.retention)
+YINCAI_RETENTION_DAYS = int(os.environ.get("YINCAI_RETENTION_DAYS", "365"))
+
+# Content Security Policy (django-csp): scripts and styles only from our own static files, no inline code.
+# Charts read their data from json_script blocks; sizes come from data-* attributes (static/yincai/page.js).
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs"],  # django-ninja's Swagger page loads its own inline script
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# --- Production profile: YINCAI_ENV=production (HTTPS behind a reverse proxy; see README "Deployment") ---
+YINCAI_ENV = os.environ.get("YINCAI_ENV", "development").strip().lower()
+if YINCAI_ENV == "production":
+    from yincai.production import production_settings
+
+    globals().update(production_settings(os.environ, debug=DEBUG))

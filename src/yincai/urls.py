@@ -21,6 +21,8 @@ urlpatterns = [
     path("leadership/", include("yincai.leadership.urls")),
     path("setup/", include("yincai.setup.urls")),
     path("api/v1/", api.urls),
+    path("security/", include("yincai.security.urls")),
+    path("retention/", include("yincai.retention.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
 ]

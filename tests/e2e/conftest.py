@@ -76,12 +76,39 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+#: every page reports Content Security Policy violations to the console, where the fixture collects them
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+                " at " + (e.sourceFile || document.location.href) + ":" + e.lineNumber);
+});
+"""
+
+
+def watch_csp(context: object) -> list[str]:
+    """Collect CSP violations of every page of `context` (the browser's own message and our reporter's)."""
+    violations: list[str] = []
+
+    def on_console(msg: object) -> None:
+        text = msg.text  # type: ignore[attr-defined]
+        if "CSP violation" in text or "Content Security Policy" in text:
+            violations.append(text)
+
+    context.add_init_script(CSP_REPORTER)  # type: ignore[attr-defined]
+    context.on("console", on_console)  # type: ignore[attr-defined]
+    return violations
+
+
 @pytest.fixture
 def page(browser: object) -> Iterator[object]:
+    """A fresh page; the test fails if any page it opened violated the Content Security Policy."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")  # type: ignore[attr-defined]
+    violations = watch_csp(context)
     pg = context.new_page()
+    pg.csp_violations = violations  # type: ignore[attr-defined]
     yield pg
     context.close()
+    assert not violations, "Content Security Policy violations:\n" + "\n".join(dict.fromkeys(violations))
 
 
 def login(page: object, server: str, username: str, password: str = DEMO_PASSWORD) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, login, screenshot
+from tests.e2e.conftest import ARTIFACTS, login, screenshot, watch_csp
 
 pytestmark = pytest.mark.e2e
 
@@ -188,6 +188,7 @@ def test_support_journey(page, server: str) -> None:
 
 def test_whole_class_observation_on_a_phone(browser, server: str) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True, has_touch=True)
+    violations = watch_csp(context)
     page = context.new_page()
     try:
         login(page, server, HEAD)
@@ -205,5 +206,6 @@ def test_whole_class_observation_on_a_phone(browser, server: str) -> None:
         with page.expect_navigation():
             page.get_by_role("button", name="保存观察").tap()
         assert "课堂观察已保存" in page.inner_text("main")
+        assert not violations, violations
     finally:
         context.close()

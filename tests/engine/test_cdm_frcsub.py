@@ -1,21 +1,17 @@
-"""Tatsuoka's fraction-subtraction data (shared/data/frcsub): reproduce the published-style DINA
+"""Tatsuoka's fraction-subtraction data (data/reference/frcsub): reproduce the published-style DINA
 reference estimates in its SOURCE.md, then compare G-DINA and ACDM with DINA."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from yincai.engine.cdm import ACDM, DINA, GDINA, likelihood_ratio_test
+from yincai.engine.datasets import reference_data_dir
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "frcsub"
-if not DATA.exists():  # the shared folder sits beside the repository checkout
-    DATA = Path("/work/shared/data/frcsub")
-
-pytestmark = pytest.mark.skipif(not (DATA / "data.txt").exists(), reason="frcsub data not available")
+DATA = reference_data_dir("frcsub")  # data/reference/ in the repository; missing data fail, never skip
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import pytest
 
-from yincai.engine.datasets import ResponseSequences, load_dkt_sequences, shared_data_dir
+from yincai.engine.datasets import ResponseSequences, load_dkt_sequences, reference_data_dir
 from yincai.engine.tracking import Events, MasteryTracker, PerformanceFactorsModel
 
-DATA = shared_data_dir() / "assist09-dkt"
+DATA = reference_data_dir("assist09-dkt")  # data/reference/ in the repository; missing data fail
 N_TRAIN_STUDENTS = 1200
-
-pytestmark = pytest.mark.skipif(
-    not (DATA / "builder_train.csv").exists(), reason=f"ASSISTments data not found in {DATA}"
-)
 
 
 def as_events(seq: ResponseSequences) -> Events:

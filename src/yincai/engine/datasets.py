@@ -1,7 +1,8 @@
 """Loaders for public educational data sets used to validate ``yincai.engine``.
 
-Only file formats live here (no network access): the data sit in ``shared/data/`` beside the
-repository, each folder with a ``SOURCE.md`` that says where it comes from.
+Only file formats live here (no network access): the data sit in ``data/reference/<name>/`` inside
+the repository (found by :func:`reference_data_dir`), each folder with a ``SOURCE.md`` that says where
+it comes from and under which licence.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ResponseSequences", "load_dkt_sequences", "shared_data_dir"]
+__all__ = ["ResponseSequences", "load_dkt_sequences", "reference_data_dir", "shared_data_dir"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,36 @@ def shared_data_dir() -> Path:
         if candidate.is_dir():
             return candidate
     return here.parents[3].parent / "shared" / "data"
+
+
+def reference_data_dir(name: str) -> Path:
+    """Return the folder of the reference data set ``name`` (e.g. ``"frcsub"``).
+
+    Looked up, in order: ``$YINCAI_REFERENCE_DATA/<name>``; ``data/reference/<name>`` in the
+    repository (the copy that ships with every clone); ``shared/data/<name>`` beside the
+    repository (``YINCAI_SHARED_DATA`` overrides it), the folder the copies were taken from.
+
+    Raises
+    ------
+    FileNotFoundError
+        If none of these folders exists: a test that needs the data must fail, not skip.
+    """
+    import os
+
+    candidates: list[Path] = []
+    env = os.environ.get("YINCAI_REFERENCE_DATA")
+    if env:
+        candidates.append(Path(env) / name)
+    here = Path(__file__).resolve()
+    candidates += [parent / "data" / "reference" / name for parent in here.parents]
+    candidates.append(shared_data_dir() / name)
+    for candidate in candidates:
+        if (candidate / "SOURCE.md").is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"reference data set {name!r} not found; looked in data/reference/{name} of the repository, "
+        f"$YINCAI_REFERENCE_DATA and {shared_data_dir() / name}"
+    )
 
 
 def _int_fields(line: str) -> list[int]:

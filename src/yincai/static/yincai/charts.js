@@ -1,4 +1,6 @@
 // Renders ECharts charts declared in templates: <div data-chart="kind" data-source="json-script-id">.
+// Tooltips use renderMode "richText" (drawn on the canvas): HTML tooltips carry inline styles, which the
+// Content Security Policy refuses.
 (function () {
   function data(el) { return JSON.parse(document.getElementById(el.dataset.source).textContent); }
   function rate(v, p) { return v === null ? null : Math.round(1000 * v / p.max_total) / 10; }
@@ -23,7 +25,7 @@
       }
     });
     return {
-      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
+      tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
       legend: { top: 0 },
       grid: { top: 40, left: 50, right: 20, bottom: 40 },
       xAxis: { type: "category", data: dates },
@@ -42,12 +44,12 @@
         series.push({ name: s.name + "·期初", type: "bar", stack: "initial", data: s.initial, itemStyle: { opacity: 0.45 } });
         series.push({ name: s.name + "·当前", type: "bar", stack: "now", data: s.now });
       });
-      return { tooltip: { trigger: "axis" }, legend: { type: "scroll" }, grid: { left: 40, right: 10, top: 40, bottom: 30 },
+      return { tooltip: { trigger: "axis", renderMode: "richText" }, legend: { type: "scroll" }, grid: { left: 40, right: 10, top: 40, bottom: 30 },
                xAxis: { type: "category", data: d.grades }, yAxis: { type: "value", name: "人数" }, series: series };
     },
     // Confirmed tier transitions 期初 → 期中 → 期末.
     sankey: function (el, d) {
-      return { tooltip: { trigger: "item" },
+      return { tooltip: { trigger: "item", renderMode: "richText" },
                series: [{ type: "sankey", data: d.nodes, links: d.links, emphasis: { focus: "adjacency" },
                           nodeAlign: "left", label: { fontSize: 12 } }] };
     },
@@ -58,7 +60,7 @@
         grid: { left: 70, right: 20, top: 20, bottom: 30 },
         xAxis: { type: "value", min: Math.floor(lo * 10) / 10, max: Math.ceil(hi * 10) / 10, name: "g" },
         yAxis: { type: "category", data: ["效应量"] },
-        tooltip: { trigger: "item" },
+        tooltip: { trigger: "item", renderMode: "richText" },
         series: [
           { type: "line", data: [[r.low, "效应量"], [r.high, "效应量"]], lineStyle: { width: 4 }, symbol: "rect",
             name: "95%置信区间",
