@@ -21,6 +21,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("我的积分", "support:me", frozenset({Role.STUDENT})),
     ("学习计划", "support:family_home", frozenset({Role.PARENT})),
     ("审计日志", "web:audit_log", frozenset({Role.ADMIN})),
+    ("账号与登录凭条", "accounts:manage", frozenset({Role.ADMIN, Role.HEAD_TEACHER})),
     ("我的成长", "web:me", frozenset({Role.STUDENT})),
 ]
 
