@@ -57,6 +57,7 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "plan_id": (lambda p: _support_plan(p, p.alice), lambda p: _support_plan(p, p.dan)),
     "program_id": (lambda p: _support_program(p, p.alice, "hu"), lambda p: _support_program(p, p.dan, "wang")),
     "grade_id": (lambda p: p.class31.grade_id, lambda p: p.class41.grade_id),
+    "user_id": (lambda p: p.alice.user_id, lambda p: p.dan.user_id),  # accounts: password reset
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.
