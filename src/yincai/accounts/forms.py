@@ -26,7 +26,7 @@ class ChinesePasswordChangeForm(PasswordChangeForm):
         self.fields["new_password2"].label = "再输入一次新密码"
         self.fields["new_password1"].help_text = (
             f"至少 {CHILD_MIN_LENGTH} 个字符，不能和初始密码相同。" if child
-            else "至少 8 个字符，不能全是数字，也不要与用户名相似；不能和当前密码相同。")
+            else "至少 8 个字符，不要与用户名相似；不能和当前密码相同。")
         self.fields["new_password2"].help_text = ""
         for f in self.fields.values():
             f.error_messages["required"] = "此项为必填项。"
@@ -47,7 +47,19 @@ class ChinesePasswordChangeForm(PasswordChangeForm):
         try:
             password_validation.validate_password(password, user)
         except ValidationError as error:
-            self.add_error(password_field_name, error)
+            self.add_error(password_field_name, [_chinese(e) for e in error.error_list])
+
+
+def _chinese(error: ValidationError) -> ValidationError:
+    """Django 5.2's validator messages lack a zh-hans translation for some codes: say them in Chinese here."""
+    params = error.params or {}
+    texts = {
+        "password_too_short": f"密码太短，至少需要 {params.get('min_length', 8)} 个字符。",
+        "password_too_common": "这个密码太常见，请换一个。",
+        "password_entirely_numeric": "密码不能全是数字。",
+        "password_too_similar": "密码与用户名等个人信息太相似。",
+    }
+    return ValidationError(texts.get(error.code or "", error.messages[0]), code=error.code)
 
 
 class SlipsForm(forms.Form):
