@@ -77,3 +77,9 @@ def any_user(**kw: Any) -> Any:
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(**kw)
+
+
+def fresh(p: Personas, name: str) -> Any:
+    """A new copy of a persona's user: tests that change passwords must not touch the shared session objects
+    (a stale in-memory password would log that persona out of every later test)."""
+    return any_user(pk=p.users[name].pk)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from tests.personas import Personas
 from yincai.accounts.models import AccountState
 from yincai.accounts.services import reset_password
-from yincai.accounts.tests.helpers import client_for
+from yincai.accounts.tests.helpers import client_for, fresh
 
 pytestmark = pytest.mark.django_db
 CHANGE = "/accounts/password/"
@@ -28,7 +28,7 @@ def test_existing_accounts_are_not_forced(personas: Personas) -> None:
 
 
 def test_a_reset_student_is_sent_to_the_change_page_until_they_change(personas: Personas) -> None:
-    slip = reset_password(user=personas.users["alice"], by=personas.users["wang"])
+    slip = reset_password(user=fresh(personas, "alice"), by=personas.users["wang"])
     c = _login("alice", slip.password)
     home = c.get("/")
     assert home.status_code == 302 and home["Location"] == CHANGE
@@ -51,17 +51,16 @@ def test_a_reset_student_is_sent_to_the_change_page_until_they_change(personas: 
     assert c.get("/").status_code == 200  # the session survives the change
     state = AccountState.objects.get(user=personas.users["alice"])
     assert not state.must_change_password and state.password_changed_at is not None
-    personas.users["alice"].refresh_from_db()
-    assert personas.users["alice"].check_password("star66")
+    assert fresh(personas, "alice").check_password("star66")
 
 
 def test_the_next_page_is_honoured_after_the_change(personas: Personas) -> None:
-    slip = reset_password(user=personas.users["alice"], by=personas.users["wang"])
+    slip = reset_password(user=fresh(personas, "alice"), by=personas.users["wang"])
     c = _login("alice", slip.password)
     done = c.post(CHANGE + "?next=/me/", {"old_password": slip.password, "new_password1": "moon77",
                                           "new_password2": "moon77", "next": "/me/"})
     assert done["Location"] == "/me/"
-    evil = reset_password(user=personas.users["amy"], by=personas.users["wang"])
+    evil = reset_password(user=fresh(personas, "amy"), by=personas.users["wang"])
     c2 = _login("amy", evil.password)
     out = c2.post(CHANGE, {"old_password": evil.password, "new_password1": "moon77", "new_password2": "moon77",
                            "next": "https://evil.example/"})
@@ -69,21 +68,21 @@ def test_the_next_page_is_honoured_after_the_change(personas: Personas) -> None:
 
 
 def test_staff_and_parents_follow_django_validators(personas: Personas) -> None:
-    slip = reset_password(user=personas.users["ma"], by=personas.users["wang"])
+    slip = reset_password(user=fresh(personas, "ma"), by=personas.users["wang"])
     c = _login("ma", slip.password)
     short = c.post(CHANGE, {"old_password": slip.password, "new_password1": "abc123", "new_password2": "abc123"})
     body = short.content.decode()
     assert short.status_code == 200 and "密码太短，至少需要 8 个字符" in body
     ok = c.post(CHANGE, {"old_password": slip.password, "new_password1": "Jiaoan-2026", "new_password2": "Jiaoan-2026"})
     assert ok.status_code == 302
-    parent = reset_password(user=personas.users["pa"], by=personas.users["wang"])
+    parent = reset_password(user=fresh(personas, "pa"), by=personas.users["wang"])
     pc = _login("pa", parent.password)
     assert "密码太短" in pc.post(CHANGE, {"old_password": parent.password, "new_password1": "abc123",
                                          "new_password2": "abc123"}).content.decode()
 
 
 def test_logout_stays_reachable_while_forced(personas: Personas) -> None:
-    slip = reset_password(user=personas.users["amy"], by=personas.users["wang"])
+    slip = reset_password(user=fresh(personas, "amy"), by=personas.users["wang"])
     c = _login("amy", slip.password)
     out = c.post(reverse("accounts:logout"))
     assert out.status_code == 302 and out["Location"] == reverse("accounts:login")
@@ -91,9 +90,8 @@ def test_logout_stays_reachable_while_forced(personas: Personas) -> None:
 
 
 def test_the_initial_hash_is_upgraded_to_full_strength_at_first_login(personas: Personas) -> None:
-    slip = reset_password(user=personas.users["amy"], by=personas.users["wang"])
-    user = personas.users["amy"]
-    user.refresh_from_db()
+    slip = reset_password(user=fresh(personas, "amy"), by=personas.users["wang"])
+    user = fresh(personas, "amy")
     assert user.password.startswith("pbkdf2_sha256$50000$")
     _login("amy", slip.password)
     user.refresh_from_db()

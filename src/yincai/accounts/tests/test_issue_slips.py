@@ -11,7 +11,7 @@ from django.utils import timezone
 from tests.personas import Personas
 from yincai.accounts.models import AccountState
 from yincai.accounts.services import AccountError, issue_slips, reset_password
-from yincai.accounts.tests.helpers import any_user, no_column_holds, roster_student
+from yincai.accounts.tests.helpers import any_user, fresh, no_column_holds, roster_student
 from yincai.oversight.models import AuditLog
 from yincai.school.models import Guardian
 
@@ -55,7 +55,7 @@ def test_passwords_are_child_friendly_for_students_and_longer_for_staff(personas
 def test_the_plaintext_is_stored_in_no_column(personas: Personas) -> None:
     roster_student(personas, "20249903", "赵一", personas.class31, guardian="赵父")
     slips = _slips(issue_slips(by=personas.users["wang"], term=personas.term, classes=[personas.class31], staff=True))
-    reset = reset_password(user=personas.users["bob"], by=personas.users["wang"])
+    reset = reset_password(user=fresh(personas, "bob"), by=personas.users["wang"])
     passwords = [s.password for s in slips.values()] + [reset.password]
     assert len(passwords) > 5
     for pw in passwords:
@@ -64,7 +64,7 @@ def test_the_plaintext_is_stored_in_no_column(personas: Personas) -> None:
 
 def test_already_issued_or_used_accounts_are_skipped_unless_asked(personas: Personas) -> None:
     roster_student(personas, "20249904", "钱二", personas.class31)
-    alice = personas.alice.user
+    alice = fresh(personas, "alice")
     alice.last_login = timezone.now()
     alice.save(update_fields=["last_login"])
     first = _slips(issue_slips(by=personas.users["wang"], term=personas.term, classes=[personas.class31]))

@@ -9,7 +9,13 @@ from django.urls import reverse
 
 from tests.personas import Personas
 from yincai.accounts.services import issue_slips_pdf
-from yincai.accounts.tests.helpers import client_for, pdf_page_count, pdf_pages, png_of_first_page, roster_student
+from yincai.accounts.tests.helpers import (
+    client_for,
+    pdf_page_count,
+    pdf_pages,
+    png_of_first_page,
+    roster_student,
+)
 from yincai.oversight.models import AuditLog
 
 pytestmark = pytest.mark.django_db
