@@ -37,6 +37,7 @@ def test_a_reset_student_is_sent_to_the_change_page_until_they_change(personas: 
     assert c.get("/api/v1/openapi.json").status_code == 403
     page = c.get(CHANGE)
     assert page.status_code == 200 and "请先设置一个只有你自己知道的新密码" in page.content.decode()
+    assert 'href="/me/"' not in page.content.decode()  # no menu that only leads back here
     assert c.get("/static/yincai/app.css").status_code == 200  # static stays reachable
     same = c.post(CHANGE, {"old_password": slip.password, "new_password1": slip.password,
                            "new_password2": slip.password})
@@ -49,6 +50,7 @@ def test_a_reset_student_is_sent_to_the_change_page_until_they_change(personas: 
     done = c.post(CHANGE, {"old_password": slip.password, "new_password1": "star66", "new_password2": "star66"})
     assert done.status_code == 302 and done["Location"] == "/"
     assert c.get("/").status_code == 200  # the session survives the change
+    assert 'href="/me/"' in c.get("/").content.decode()
     state = AccountState.objects.get(user=personas.users["alice"])
     assert not state.must_change_password and state.password_changed_at is not None
     assert fresh(personas, "alice").check_password("star66")
