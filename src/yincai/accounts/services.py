@@ -20,7 +20,7 @@ from django.utils import timezone
 from yincai.accounts.models import AccountState
 from yincai.accounts.selectors import children_label, staff_role_label
 from yincai.oversight.services import audit_record
-from yincai.school.models import Guardian, SchoolClass, Staff, StaffRole, Student, Term
+from yincai.school.models import Guardian, GuardianLink, SchoolClass, Staff, StaffRole, Student, Term
 
 LETTERS = "abcdefghjkmnpqrstuvwxyz"  # no i, l, o: never mistaken for 1, 0
 UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -117,6 +117,10 @@ def ensure_users(*, students: Iterable[Student]) -> int:
 # ------------------------------------------------------------------------------------------ issuing
 
 
+def by_pk(by: Any) -> int | None:
+    return by.pk if getattr(by, "is_authenticated", False) else None
+
+
 def _is_pending(user: Any, state: AccountState | None) -> bool:
     """Default selection: no usable password yet, or never logged in and never handed a password by us."""
     if not user.has_usable_password():
@@ -166,7 +170,8 @@ def _class_section(klass: SchoolClass, *, by: Any, include_issued: bool, seen: s
             seen.add(user.pk)
             section.slips.append(Slip(KIND_STUDENT, s.name, klass.name, user.username,
                                       _set_initial_password(user, KIND_STUDENT, by=by)))
-        for g in Guardian.objects.filter(links__student=s).select_related("user").order_by("-links__is_primary", "pk"):
+        for link in GuardianLink.objects.filter(student=s).select_related("guardian__user").order_by("-is_primary", "pk"):
+            g = link.guardian
             gu = g.user
             if gu.pk in seen or gu.pk == by_pk(by) or Staff.objects.filter(user=gu).exists():
                 continue  # a teacher who is also a parent gets the staff slip, not a second password
@@ -192,10 +197,6 @@ def _staff_section(term: Term, *, by: Any, include_issued: bool, seen: set[int])
         section.slips.append(Slip(KIND_STAFF, st.name, "", user.username,
                                   _set_initial_password(user, KIND_STAFF, by=by), detail=roles))
     return section
-
-
-def by_pk(by: Any) -> int | None:
-    return by.pk if getattr(by, "is_authenticated", False) else None
 
 
 def issue_slips(*, by: Any, term: Term, classes: Sequence[SchoolClass] = (), staff: bool = False,
