@@ -81,3 +81,13 @@ def test_a_failed_render_issues_nothing(personas: Personas, monkeypatch: pytest.
 
     assert Student.objects.get(student_no="20249914").user is None  # the user creation was rolled back too
     assert not AuditLog.objects.filter(model="登录凭条").exists()
+
+
+def test_the_admin_prints_every_class_one_page_each(personas: Personas, tmp_path: Path) -> None:
+    response = client_for(personas, "wang").post(reverse("accounts:school_slips"))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pages = pdf_pages(response.content, tmp_path)
+    assert pdf_page_count(response.content, tmp_path) == 3 == len(pages)
+    for page, klass in zip(pages, ("三年级(1)班", "三年级(2)班", "四年级(1)班"), strict=True):
+        assert f"{klass} · 登录凭条" in page
+    assert "dan" in pages[2] and "bob" in pages[1]
