@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PG_URL := postgres://postgres@127.0.0.1:54329/yincai
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 DEMO_APT := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
-TEST_APT := $(DEMO_APT) chromium postgresql
+TEST_APT := $(DEMO_APT) chromium postgresql poppler-utils
 PYTEST_ARGS ?=
 
 .PHONY: demo test test-sqlite test-pg bench install assets lint typecheck system-deps-demo system-deps-test clean

@@ -88,6 +88,7 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "teacher_id": (lambda p: p.user("hu").staff.pk, lambda p: p.user("ma2").staff.pk),
     "study_id": (lambda p: _study(p, p.class31, "hu"), lambda p: _study(p, p.class41, "wang")),
     "subject_code": (lambda p: "math", lambda p: "math"),  # subjects are school-wide, not owned
+    "user_id": (lambda p: p.alice.user_id, lambda p: p.dan.user_id),  # accounts: password reset
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "yincai.oversight.middleware.AuditContextMiddleware",
+    "yincai.accounts.middleware.PasswordChangeRequiredMiddleware",
     "yincai.setup.middleware.FirstRunMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked login into the lockout page

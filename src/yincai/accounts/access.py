@@ -98,3 +98,16 @@ def declared_roles(func: Any) -> frozenset[Role] | str | None:
         func = getattr(func, "__wrapped__", None)
         seen += 1
     return None
+
+
+def login_only(view: F) -> F:
+    """Any signed-in user, whatever their roles (e.g. 修改密码); declared for every role in the matrix."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    declare(wrapped, frozenset(Role))
+    return wrapped  # type: ignore[return-value]

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from yincai.accounts.roles import ROLE_LABELS, STAFF_ROLES, TEACHING_ROLES, Role, roles_of
+from yincai.accounts.services import must_change_password
 
 NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("首页", "web:home", frozenset(Role)),
@@ -25,6 +26,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("常规检查", "leadership:checks", frozenset({Role.ADMIN})),
     ("工作计划", "leadership:plan", STAFF_ROLES),
     ("审计日志", "web:audit_log", frozenset({Role.ADMIN})),
+    ("账号与登录凭条", "accounts:manage", frozenset({Role.ADMIN, Role.HEAD_TEACHER})),
     ("我的成长", "web:me", frozenset({Role.STUDENT})),
 ]
 
@@ -34,6 +36,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     roles = roles_of(user)
+    if must_change_password(user):  # until the initial password is changed, only 修改密码 and 退出 lead anywhere
+        return {"nav_items": [], "user_roles": sorted(ROLE_LABELS[r] for r in roles), "is_school_admin": False}
     items = [{"label": label, "url": reverse(name), "active": request.resolver_match and request.resolver_match.view_name == name}
              for label, name, allowed in NAV if roles & allowed]
     return {

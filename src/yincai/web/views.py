@@ -112,6 +112,7 @@ def _family_view(request: HttpRequest, student_id: int | None) -> HttpResponse:
     return render(request, "web/family_student.html", {
         "student": student, "klass": student.class_in(term) if term else None, "trajectory": chart,
         "points": points, "is_self": student_id is None,
+        "children": children_of(request.user) if student_id is not None else None,  # siblings under one login
     })
 
 
