@@ -31,7 +31,7 @@ def _new_assessment(page, server: str, name: str, date: str) -> str:
     form = page.locator("#assessment-form")
     form.locator("input[name=name]").fill(name)
     form.locator("select[name=kind]").select_option(label="期中")
-    form.locator("select[name=scope]").select_option(label="四年级")
+    form.locator("select[name=scope]").select_option(label="四年级（全年级）")
     form.locator("select[name=subject]").select_option(label="数学")
     form.locator("input[name=date]").fill(date)
     form.locator("button[type=submit]").click()

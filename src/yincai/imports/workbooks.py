@@ -101,6 +101,8 @@ def roster_template() -> bytes:
     _header(ws, ROSTER_STUDENT_HEADERS, {"学号", "姓名", "性别", "班级"})
     ws.append(["20260101", "张小明", "男", "三年级1班", "2017-09-01", "张建国", "父亲", "13800000000",
                "李丽", "母亲", "13900000000"])
+    # a second class, so the sample teacher row (三(1)(2)班) imports as it stands
+    ws.append(["20260201", "王小红", "女", "三年级2班", "2017-11-20", "王强", "父亲", "13800000001", None, None, None])
     _list_validation(ws, 3, ["男", "女"])
     for col in (7, 10):
         _list_validation(ws, col, RELATION_OPTIONS, strict=False, prompt="可从列表选择，也可自行填写（如 姥姥）")

@@ -22,7 +22,7 @@ def _rows(var_dir: Path, sql: str) -> list[tuple]:
 @pytest.fixture
 def roster_file(db: None, tmp_path: Path) -> Path:
     path = tmp_path / "花名册.xlsx"
-    path.write_bytes(roster_template())  # its sample rows: 张小明 in 三年级1班, his father, 李老师 teaching math
+    path.write_bytes(roster_template())  # its sample rows: 张小明 (三年级1班), 王小红 (2班), parents, 李老师 teaching math
     return path
 
 
@@ -39,7 +39,8 @@ def test_init_then_import_roster_from_the_command_line(tmp_path: Path, roster_fi
     imported = run_cli(tmp_path, "import", "roster", str(roster_file))
     assert imported.returncode == 0, imported.stdout + imported.stderr
     assert "导入完成" in imported.stdout
-    assert _rows(tmp_path, "select student_no, name from school_student") == [("20260101", "张小明")]
+    assert _rows(tmp_path, "select student_no, name from school_student order by student_no") == [
+        ("20260101", "张小明"), ("20260201", "王小红")]
 
     again = run_cli(tmp_path, "init", *FLAGS)
     assert again.returncode != 0 and "学校已经初始化（阳光小学" in again.stderr and "Traceback" not in again.stderr

@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 import pytest
-from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth import get_user_model
 
 from yincai.accounts.roles import Role, roles_of
 from yincai.curriculum.models import Ability, KnowledgePoint
@@ -51,7 +51,8 @@ def test_it_creates_school_term_grades_subjects_kps_abilities_and_the_admin() ->
     assert set(Ability.objects.filter(subject__code="math").values_list("name", flat=True)) == {"计算", "理解", "应用", "分析"}
     for code in ("chinese", "english", "science"):
         assert set(Ability.objects.filter(subject__code=code).values_list("name", flat=True)) == {"了解", "理解", "掌握", "运用"}
-    user = authenticate(username="zhangxz", password=GOOD["admin_password"])
+    user = get_user_model().objects.get(username="zhangxz")
+    assert user.check_password(GOOD["admin_password"])
     assert user is not None and user.is_superuser
     assert Staff.objects.get(user=user).name == "张校长"
     assert StaffRole.objects.filter(staff__user=user, term=term, role=Role.ADMIN).exists()
