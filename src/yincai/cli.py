@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     from yincai.imports.cli import add_parser as add_import_parser
 
     add_import_parser(sub)
+    from yincai.rollover.cli import add_parser as add_rollover_parser
+
+    add_rollover_parser(sub)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

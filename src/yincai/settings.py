@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "yincai.web",
     "yincai.imports",
     "yincai.insight",
+    "yincai.rollover",
 ]
 
 MIDDLEWARE = [

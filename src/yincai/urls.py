@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("yincai.accounts.urls")),
     path("insight/", include("yincai.insight.urls")),
     path("support/", include("yincai.support.urls")),
+    path("rollover/", include("yincai.rollover.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
