@@ -6,7 +6,7 @@ with KPs. Deterministic for a given seed.
 
 The school lives through two terms the way a real one does: the previous term (春季, grades 1–5 of today's
 cohorts) is built and tested, then the real 学年升级 service (`yincai.rollover`) promotes every class and its
-teachers into the current term, where the new 一年级 arrives. Each cohort is simulated over both terms from
+teachers into the current term and archives last term's 六年级 as graduates; then the new 一年级 arrives. Each cohort is simulated over both terms from
 one truth (`engine.simulate.simulate_terms`), so a student's results continue across the term change.
 """
 
@@ -29,7 +29,7 @@ from yincai.curriculum.services import ensure_math_abilities, ensure_subjects, l
 from yincai.demo.models import TrueItemParams, TrueMastery, TrueStudentState
 from yincai.engine.simulate import SimulatedCohort, simulate_terms
 from yincai.oversight.services import audit_record
-from yincai.rollover.services import apply_rollover, plan_rollover
+from yincai.rollover.services import TOP_GRADE, apply_rollover, plan_rollover
 from yincai.school.models import (
     Enrolment,
     FamilyProfile,
@@ -48,6 +48,7 @@ from yincai.school.models import (
 )
 
 DEMO_PASSWORD = "yincai2026"
+GRADUATING = 7  # cohort key of last term's 六年级 (they would be in "grade 7" now: graduated at the rollover)
 # Real primary-school math papers average ~75–85%: shift KP difficulty so the demo looks like one.
 DEMO_DIFFICULTY_SHIFT = -1.5
 SECTIONS = ["一、填空题", "二、选择题", "三、计算题", "四、操作题", "五、解决问题"]
@@ -72,7 +73,7 @@ class DemoLogin:
 @dataclass
 class DemoResult:
     school: School
-    students: int
+    students: int  # enrolled this term
     staff: int
     item_scores: int
     logins: list[DemoLogin] = field(default_factory=list)
@@ -87,6 +88,8 @@ class _Builder:
         self.classes_per_grade = classes_per_grade
         self.class_size = class_size
         self.grades_levels = grades
+        # today's grades, plus last term's 六年级 (keyed 7) who graduate at the rollover
+        self.cohort_levels = grades + ([GRADUATING] if TOP_GRADE in grades else [])
         self.password = make_password(DEMO_PASSWORD)  # hashed once: one PBKDF2 run, not 2,000
         self.User = get_user_model()
         self.used_usernames: set[str] = set()
@@ -120,7 +123,7 @@ class _Builder:
         # keyed by today's grade: (lv, n) is the class that becomes lv年级(n)班 in the current term
         self.classes: dict[tuple[int, int], SchoolClass] = {}
         self.prev_classes: dict[tuple[int, int], SchoolClass] = {}
-        for lv in self.grades_levels:
+        for lv in self.cohort_levels:
             for n in range(1, self.classes_per_grade + 1):
                 if lv > 1:
                     self.prev_classes[lv, n] = SchoolClass.objects.create(
@@ -130,7 +133,7 @@ class _Builder:
     def build_students(self) -> None:
         users, students, enrolments = [], [], []
         self.class_students: dict[tuple[int, int], list[Student]] = {}
-        keys = [(lv, n) for lv in self.grades_levels for n in range(1, self.classes_per_grade + 1)]
+        keys = [(lv, n) for lv in self.cohort_levels for n in range(1, self.classes_per_grade + 1)]
         for lv, n in keys:
             size = int(self.rng.integers(self.class_size[0], self.class_size[1] + 1))
             entry_year = 2026 - (lv - 1)
@@ -216,6 +219,10 @@ class _Builder:
             if lv > 1:
                 roles += self.teaching_roles(lv, self.prev_term, self.grades[lv - 1], self.prev_classes)
             self.mentors[lv] = self.staff(f"daoshi{lv}")
+        if GRADUATING in self.cohort_levels and 1 in self.grades_levels:
+            # 大循环: this year's 一年级 teachers taught last year's 六年级 up to graduation
+            roles += self.teaching_roles(1, self.prev_term, self.grades[TOP_GRADE], {
+                (1, n): self.prev_classes[GRADUATING, n] for n in range(1, self.classes_per_grade + 1)})
         StaffRole.objects.bulk_create(roles)
 
     def teaching_roles(self, lv: int, term: Term, grade: Grade,
@@ -274,9 +281,9 @@ class _Builder:
     def simulate_math(self) -> None:
         """Each cohort over its terms from one truth: last term's grade (lv-1, 下) then this term's (lv, 上)."""
         self.simulated: dict[tuple[str, int], tuple[int, list[KnowledgePoint], SimulatedCohort]] = {}
-        for lv in self.grades_levels:
+        for lv in self.cohort_levels:
             members = [s for n in range(1, self.classes_per_grade + 1) for s in self.class_students[lv, n]]
-            plan = [("current", lv, CURRENT_TERM[3], CURRENT_TESTS)]
+            plan = [("current", lv, CURRENT_TERM[3], CURRENT_TESTS)] if lv <= TOP_GRADE else []
             if lv > 1:
                 plan.insert(0, ("previous", lv - 1, PREVIOUS_TERM[3], PREVIOUS_TESTS))
             kps_prereq = [self.kps_for(level, semester) for _, level, semester, _ in plan]
@@ -302,7 +309,7 @@ class _Builder:
         """The simulated tests of one term (`previous` or `current`) as assessments with item scores."""
         term, tests = (self.prev_term, PREVIOUS_TESTS) if which == "previous" else (self.term, CURRENT_TESTS)
         truths: list[TrueStudentState] = []
-        for lv in self.grades_levels:
+        for lv in self.cohort_levels:
             if (which, lv) not in self.simulated:
                 continue
             level, kps, cohort = self.simulated[which, lv]
@@ -444,7 +451,7 @@ def build_demo_school(
     seed_support(term=builder.term)
     return DemoResult(
         school=builder.school,
-        students=Student.objects.filter(school=builder.school).count(),
+        students=Student.objects.filter(school=builder.school, enrolments__term=builder.term).count(),
         staff=Staff.objects.filter(school=builder.school).count(),
         item_scores=builder.item_score_count,
         logins=builder.logins(),

@@ -50,7 +50,7 @@ def _suggested(term: Term | None) -> dict[str, Any]:
     return {"to_name": name, "start": start.isoformat(), "end": (start + datetime.timedelta(days=140)).isoformat()}
 
 
-def _render(request: HttpRequest, **ctx: Any) -> HttpResponse:
+def _render(request: HttpRequest, status: int = 200, **ctx: Any) -> HttpResponse:
     term = Term.current()
     params = request.session.get(SESSION_KEY)
     plan = ctx.pop("plan", None)
@@ -64,7 +64,7 @@ def _render(request: HttpRequest, **ctx: Any) -> HttpResponse:
     return render(request, "rollover/index.html", {
         "term": term, "plan": plan, "form": form, "graduates": graduates_visible_to(request.user)[:200],
         **ctx,
-    }, status=400 if ctx.get("error") or ctx.get("problems") else 200)
+    }, status=status)
 
 
 @role_required(Role.ADMIN)
@@ -88,7 +88,7 @@ def preview(request: HttpRequest) -> HttpResponse:
         datetime.date.fromisoformat(params["start"])
         datetime.date.fromisoformat(params["end"])
     except ValueError:
-        return _render(request, form=params, error="请填写新学期的开始和结束日期（YYYY-MM-DD）")
+        return _render(request, 400, form=params, error="请填写新学期的开始和结束日期（YYYY-MM-DD）")
     upload = request.FILES.get("file")
     try:
         plan = _plan_from(params)
@@ -97,9 +97,9 @@ def preview(request: HttpRequest) -> HttpResponse:
             params["adjustments"] = {no: list(k) if k else None for no, k in adjustments.items()}
             plan = _plan_from(params)
     except RolloverRefused as exc:
-        return _render(request, form=params, problems=exc.problems, error="分班调整表有问题，未做任何修改")
+        return _render(request, 400, form=params, problems=exc.problems, error="分班调整表有问题，未做任何修改")
     except RolloverError as exc:
-        return _render(request, form=params, error=str(exc))
+        return _render(request, 400, form=params, error=str(exc))
     request.session[SESSION_KEY] = params
     return _render(request, plan=plan)
 
@@ -115,7 +115,7 @@ def plan_xlsx(request: HttpRequest) -> HttpResponse:
     try:
         plan = _plan_from(params)
     except (RolloverError, KeyError) as exc:
-        return _render(request, error=str(exc) if isinstance(exc, RolloverError) else "请先填写新学期并预览")
+        return _render(request, 400, error=str(exc) if isinstance(exc, RolloverError) else "请先填写新学期并预览")
     return download(adjustment_workbook(plan), f"分班名单-{plan.to_name}.xlsx", XLSX_TYPE)
 
 
@@ -130,7 +130,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
         result = apply_rollover(plan=_plan_from(params))
     except RolloverError as exc:
         request.session.pop(SESSION_KEY, None)
-        return _render(request, error=str(exc))
+        return _render(request, 400, error=str(exc))
     request.session.pop(SESSION_KEY, None)
     messages.success(request, f"学年升级完成：新学期「{result.term.name}」，{result.classes} 个班，"
                               f"{result.enrolments} 名学生，毕业归档 {result.graduates} 人，"
