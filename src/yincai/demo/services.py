@@ -447,6 +447,7 @@ def build_demo_school(
     from yincai.insight.services import recompute_school
     from yincai.support.demo import seed_support
 
+    recompute_school(term=builder.prev_term)  # last term's 学习诊断卡 stay readable after the rollover
     recompute_school(term=builder.term)
     seed_support(term=builder.term)
     return DemoResult(
