@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,6 +240,9 @@ def parse_adjustment(*, plan: RolloverPlan, content: bytes, file_name: str) -> d
             continue
         text = squeeze(text_of(cell(row, cols["new_class"])))
         if text in GRADUATE_WORDS:
+            if placement.from_key[0] != TOP_GRADE:
+                out.error(f"只有六年级学生可以毕业，{placement.name}在{placement.from_class}", r, cols["new_class"])
+                continue
             result[no] = None
             continue
         level, number = parse_class_name(text) if text else (None, None)
@@ -266,7 +270,7 @@ def adjustment_workbook(plan: RolloverPlan) -> bytes:
 
 
 def _carry_roles(plan: RolloverPlan, term: Term, classes: dict[ClassKey, SchoolClass],
-                 grade_of: Any) -> list[StaffRole]:
+                 grade_of: Callable[[int], Grade]) -> list[StaffRole]:
     rows = []
     step = 1 if plan.promote else 0
     for r in StaffRole.objects.filter(term=plan.from_term).select_related("grade", "school_class__grade"):

@@ -171,12 +171,13 @@ def test_a_bad_adjustment_is_refused_with_every_problem_and_writes_nothing() -> 
     plan = plan_rollover(from_term=s.term, to_name="新学期", start=TODAY, end=TODAY + datetime.timedelta(days=99))
     before = _counts()
     bad = _xlsx([["20210101", "学生0101", "五年级(1)班", "七年级(1)班"], ["99999999", "无名", "", "六年级(1)班"],
-                 ["20210102", "学生0102", "五年级(1)班", "火星班"], ["20210103", "别人", "五年级(1)班", "六年级(1)班"]])
+                 ["20210102", "学生0102", "五年级(1)班", "火星班"], ["20210103", "别人", "五年级(1)班", "六年级(1)班"],
+                 ["20210201", "学生0201", "五年级(2)班", "毕业"]])
     with pytest.raises(RolloverRefused) as refused:
         parse_adjustment(plan=plan, content=bad, file_name="bad.xlsx")
     text = "\n".join(str(p) for p in refused.value.problems)
     assert "七年级(1)班" in text and "学号 99999999 不存在" in text and "火星班" in text and "姓名应为「学生0103」" in text
-    assert "第2行" in text
+    assert "只有六年级学生可以毕业" in text and "第2行" in text and len(refused.value.problems) == 5
     with pytest.raises(RolloverRefused, match="学号"):
         parse_adjustment(plan=plan, content="学号,姓名\n20210101,学生0101\n".encode(), file_name="x.csv")
     assert _counts() == before
