@@ -109,6 +109,7 @@ COMMAND_MODULES = (
     "yincai.backup.cli",
     "yincai.retention.cli",
     "yincai.accounts.cli",
+    "yincai.rollover.cli",
 )
 
 

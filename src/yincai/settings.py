@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "yincai.security",
     "yincai.retention",
     "csp",
+    "yincai.rollover",
 ]
 
 MIDDLEWARE = [

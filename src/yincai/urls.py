@@ -20,6 +20,7 @@ urlpatterns = [
     path("evaluation/", include("yincai.evaluation.urls")),
     path("leadership/", include("yincai.leadership.urls")),
     path("setup/", include("yincai.setup.urls")),
+    path("rollover/", include("yincai.rollover.urls")),
     path("api/v1/", api.urls),
     path("security/", include("yincai.security.urls")),
     path("retention/", include("yincai.retention.urls")),

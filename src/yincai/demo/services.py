@@ -1,8 +1,13 @@
 """Build a realistic demo school from `engine.simulate`, with the generating truth kept beside it.
 
-1 school, the current term and the previous one, grades 1–6 × 4 classes × 40–48 students, teachers for
-语文/数学/英语, head teachers, grade leads, mentors, a counsellor and guardians (Faker zh_CN names), and
-math assessments with item-level scores tagged with KPs. Deterministic for a given seed.
+1 school, grades 1–6 × 4 classes × 40–48 students, teachers for 语文/数学/英语, head teachers, grade leads,
+mentors, a counsellor and guardians (Faker zh_CN names), and math assessments with item-level scores tagged
+with KPs. Deterministic for a given seed.
+
+The school lives through two terms the way a real one does: the previous term (春季, grades 1–5 of today's
+cohorts) is built and tested, then the real 学年升级 service (`yincai.rollover`) promotes every class and its
+teachers into the current term and archives last term's 六年级 as graduates; then the new 一年级 arrives. Each cohort is simulated over both terms from
+one truth (`engine.simulate.simulate_terms`), so a student's results continue across the term change.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from yincai.assessment.models import Assessment, Item, ItemScore
 from yincai.curriculum.models import Ability, KnowledgePoint
 from yincai.curriculum.services import ensure_math_abilities, ensure_subjects, load_kp_tree
 from yincai.demo.models import TrueItemParams, TrueMastery, TrueStudentState
-from yincai.engine.simulate import simulate_cohort
+from yincai.engine.simulate import SimulatedCohort, simulate_terms
 from yincai.oversight.services import audit_record
+from yincai.rollover.services import TOP_GRADE, apply_rollover, plan_rollover
 from yincai.school.models import (
     Enrolment,
     FamilyProfile,
@@ -42,6 +48,7 @@ from yincai.school.models import (
 )
 
 DEMO_PASSWORD = "yincai2026"
+GRADUATING = 7  # cohort key of last term's 六年级 (they would be in "grade 7" now: graduated at the rollover)
 # Real primary-school math papers average ~75–85%: shift KP difficulty so the demo looks like one.
 DEMO_DIFFICULTY_SHIFT = -1.5
 SECTIONS = ["一、填空题", "二、选择题", "三、计算题", "四、操作题", "五、解决问题"]
@@ -66,7 +73,7 @@ class DemoLogin:
 @dataclass
 class DemoResult:
     school: School
-    students: int
+    students: int  # enrolled this term
     staff: int
     item_scores: int
     logins: list[DemoLogin] = field(default_factory=list)
@@ -81,6 +88,8 @@ class _Builder:
         self.classes_per_grade = classes_per_grade
         self.class_size = class_size
         self.grades_levels = grades
+        # today's grades, plus last term's 六年级 (keyed 7) who graduate at the rollover
+        self.cohort_levels = grades + ([GRADUATING] if TOP_GRADE in grades else [])
         self.password = make_password(DEMO_PASSWORD)  # hashed once: one PBKDF2 run, not 2,000
         self.User = get_user_model()
         self.used_usernames: set[str] = set()
@@ -103,8 +112,6 @@ class _Builder:
     # ---- structure ----------------------------------------------------------------------------
     def build_structure(self) -> None:
         self.school = School.objects.create(name="因材实验小学", code=f"YC{self.seed}")
-        name, start, end, _ = CURRENT_TERM
-        self.term = Term.objects.create(school=self.school, name=name, start_date=start, end_date=end)
         name, start, end, _ = PREVIOUS_TERM
         self.prev_term = Term.objects.create(school=self.school, name=name, start_date=start, end_date=end)
         self.subjects = ensure_subjects()
@@ -113,11 +120,11 @@ class _Builder:
         load_kp_tree(subject=self.math)
         self.abilities = {a.code: a for a in Ability.objects.filter(subject=self.math)}
         self.grades = {lv: Grade.objects.create(school=self.school, level=lv) for lv in range(1, 7)}
+        # keyed by today's grade: (lv, n) is the class that becomes lv年级(n)班 in the current term
         self.classes: dict[tuple[int, int], SchoolClass] = {}
         self.prev_classes: dict[tuple[int, int], SchoolClass] = {}
-        for lv in self.grades_levels:
+        for lv in self.cohort_levels:
             for n in range(1, self.classes_per_grade + 1):
-                self.classes[lv, n] = SchoolClass.objects.create(term=self.term, grade=self.grades[lv], number=n)
                 if lv > 1:
                     self.prev_classes[lv, n] = SchoolClass.objects.create(
                         term=self.prev_term, grade=self.grades[lv - 1], number=n
@@ -126,7 +133,8 @@ class _Builder:
     def build_students(self) -> None:
         users, students, enrolments = [], [], []
         self.class_students: dict[tuple[int, int], list[Student]] = {}
-        for (lv, n), _klass in self.classes.items():
+        keys = [(lv, n) for lv in self.cohort_levels for n in range(1, self.classes_per_grade + 1)]
+        for lv, n in keys:
             size = int(self.rng.integers(self.class_size[0], self.class_size[1] + 1))
             entry_year = 2026 - (lv - 1)
             members = []
@@ -152,10 +160,9 @@ class _Builder:
         for st in students:
             st.pk = ids[st.student_no]
         for (lv, n), members in self.class_students.items():
-            for st in members:
-                enrolments.append(Enrolment(student=st, term=self.term, school_class=self.classes[lv, n]))
-                if (lv, n) in self.prev_classes:
-                    enrolments.append(Enrolment(student=st, term=self.prev_term, school_class=self.prev_classes[lv, n]))
+            if (lv, n) in self.prev_classes:
+                enrolments += [Enrolment(student=st, term=self.prev_term, school_class=self.prev_classes[lv, n])
+                               for st in members]
         Enrolment.objects.bulk_create(enrolments, batch_size=2000)
         self.build_guardians(students)
 
@@ -192,36 +199,68 @@ class _Builder:
         )
 
     def build_staff(self) -> None:
+        """Staff, and their roles in the previous term: every teacher already teaches the class they follow."""
         self.principal = self.staff("admin", superuser=True, name="王校长")
         self.director = self.staff("jiaodao", superuser=True, name="李主任")
         self.counselor = self.staff("xinli", name="周老师")
         roles = [
-            StaffRole(staff=self.principal, term=self.term, role=Role.ADMIN),
-            StaffRole(staff=self.director, term=self.term, role=Role.ADMIN),
-            StaffRole(staff=self.counselor, term=self.term, role=Role.COUNSELOR),
+            StaffRole(staff=self.principal, term=self.prev_term, role=Role.ADMIN),
+            StaffRole(staff=self.director, term=self.prev_term, role=Role.ADMIN),
+            StaffRole(staff=self.counselor, term=self.prev_term, role=Role.COUNSELOR),
         ]
         self.mentors: dict[int, Staff] = {}
+        self.teachers: dict[int, dict[str, list[Staff]]] = {}
         for lv in self.grades_levels:
-            grade = self.grades[lv]
             teachers: dict[str, list[Staff]] = {}
             for code in ("chinese", "math"):
                 teachers[code] = [self.staff(f"t{lv}{code}{k}") for k in (1, 2)]
             teachers["english"] = [self.staff(f"t{lv}english1")]
+            self.teachers[lv] = teachers
+            if lv > 1:
+                roles += self.teaching_roles(lv, self.prev_term, self.grades[lv - 1], self.prev_classes)
+            self.mentors[lv] = self.staff(f"daoshi{lv}")
+        if GRADUATING in self.cohort_levels and 1 in self.grades_levels:
+            # 大循环: this year's 一年级 teachers taught last year's 六年级 up to graduation
+            roles += self.teaching_roles(1, self.prev_term, self.grades[TOP_GRADE], {
+                (1, n): self.prev_classes[GRADUATING, n] for n in range(1, self.classes_per_grade + 1)})
+        StaffRole.objects.bulk_create(roles)
+
+    def teaching_roles(self, lv: int, term: Term, grade: Grade,
+                       classes: dict[tuple[int, int], SchoolClass]) -> list[StaffRole]:
+        """语文/数学 teachers two classes each, one English teacher (also 年级组长) and a head teacher per class."""
+        teachers = self.teachers[lv]
+        roles = []
+        for n in range(1, self.classes_per_grade + 1):
+            klass = classes[lv, n]
+            pair = (n - 1) // 2 % 2
+            roles.append(StaffRole(staff=teachers["chinese"][pair], term=term, role=Role.SUBJECT_TEACHER,
+                                   school_class=klass, subject=self.subjects["chinese"]))
+            roles.append(StaffRole(staff=teachers["math"][pair], term=term, role=Role.SUBJECT_TEACHER,
+                                   school_class=klass, subject=self.math))
+            roles.append(StaffRole(staff=teachers["english"][0], term=term, role=Role.SUBJECT_TEACHER,
+                                   school_class=klass, subject=self.subjects["english"]))
+            head = teachers["chinese" if n % 2 else "math"][(n - 1) // 2 % 2]
+            roles.append(StaffRole(staff=head, term=term, role=Role.HEAD_TEACHER, school_class=klass))
+        roles.append(StaffRole(staff=teachers["english"][0], term=term, role=Role.GRADE_LEAD, grade=grade))
+        return roles
+
+    # ---- the term change -----------------------------------------------------------------------
+    def roll_over(self) -> None:
+        """学年升级 through the real service, then the new 一年级 arrives and mentors are named."""
+        name, start, end, _ = CURRENT_TERM
+        plan = plan_rollover(from_term=self.prev_term, to_name=name, start=start, end=end, promote=True)
+        self.term = apply_rollover(plan=plan).term
+        for klass in SchoolClass.objects.filter(term=self.term).select_related("grade"):
+            self.classes[klass.grade.level, klass.number] = klass
+        roles = [StaffRole(staff=self.mentors[lv], term=self.term, role=Role.MENTOR) for lv in self.grades_levels]
+        if 1 in self.grades_levels:
+            enrolments = []
             for n in range(1, self.classes_per_grade + 1):
-                klass = self.classes[lv, n]
-                pair = (n - 1) // 2 % 2
-                roles.append(StaffRole(staff=teachers["chinese"][pair], term=self.term, role=Role.SUBJECT_TEACHER,
-                                       school_class=klass, subject=self.subjects["chinese"]))
-                roles.append(StaffRole(staff=teachers["math"][pair], term=self.term, role=Role.SUBJECT_TEACHER,
-                                       school_class=klass, subject=self.math))
-                roles.append(StaffRole(staff=teachers["english"][0], term=self.term, role=Role.SUBJECT_TEACHER,
-                                       school_class=klass, subject=self.subjects["english"]))
-                head = teachers["chinese" if n % 2 else "math"][(n - 1) // 2 % 2]
-                roles.append(StaffRole(staff=head, term=self.term, role=Role.HEAD_TEACHER, school_class=klass))
-            roles.append(StaffRole(staff=teachers["english"][0], term=self.term, role=Role.GRADE_LEAD, grade=grade))
-            mentor = self.staff(f"daoshi{lv}")
-            self.mentors[lv] = mentor
-            roles.append(StaffRole(staff=mentor, term=self.term, role=Role.MENTOR))
+                self.classes[1, n] = SchoolClass.objects.create(term=self.term, grade=self.grades[1], number=n)
+                enrolments += [Enrolment(student=st, term=self.term, school_class=self.classes[1, n])
+                               for st in self.class_students[1, n]]
+            Enrolment.objects.bulk_create(enrolments, batch_size=2000)
+            roles += self.teaching_roles(1, self.term, self.grades[1], self.classes)
         StaffRole.objects.bulk_create(roles)
 
     # ---- assessments ---------------------------------------------------------------------------
@@ -239,35 +278,48 @@ class _Builder:
                     prereq[i, index[p.pk]] = True
         return kps, prereq
 
-    def build_math_assessments(self) -> None:
-        truths_state: list[TrueStudentState] = []
-        for lv in self.grades_levels:
+    def simulate_math(self) -> None:
+        """Each cohort over its terms from one truth: last term's grade (lv-1, 下) then this term's (lv, 上)."""
+        self.simulated: dict[tuple[str, int], tuple[int, list[KnowledgePoint], SimulatedCohort]] = {}
+        for lv in self.cohort_levels:
             members = [s for n in range(1, self.classes_per_grade + 1) for s in self.class_students[lv, n]]
-            plan = [(self.term, lv, CURRENT_TERM[3], CURRENT_TESTS)]
+            plan = [("current", lv, CURRENT_TERM[3], CURRENT_TESTS)] if lv <= TOP_GRADE else []
             if lv > 1:
-                plan.insert(0, (self.prev_term, lv - 1, PREVIOUS_TERM[3], PREVIOUS_TESTS))
-            for term, level, semester, tests in plan:
-                kps, prereq = self.kps_for(level, semester)
-                cohort = simulate_cohort(
-                    n_students=len(members),
-                    prerequisites=prereq,
-                    n_assessments=len(tests),
-                    items_per_assessment=20,
-                    kps_per_assessment=min(8, len(kps)),
-                    difficulty_shift=DEMO_DIFFICULTY_SHIFT,
-                    seed=int(self.rng.integers(0, 2**31 - 1)),
-                )
-                truths_state += [
-                    TrueStudentState(student=s, term=term, ability=float(a), growth=float(g))
-                    for s, a, g in zip(members, cohort.ability, cohort.growth, strict=True)
-                ]
-                if term == self.term:
-                    self.current_ability = getattr(self, "current_ability", {})
-                    self.current_ability.update({s.pk: float(a) for s, a in zip(members, cohort.ability, strict=True)})
-                for (kind, label, date), sim in zip(tests, cohort.assessments, strict=True):
-                    self.store_assessment(term, self.grades[level], kind, f"{self.grades[level]}数学{label}", date,
-                                          members, kps, sim)
-        TrueStudentState.objects.bulk_create(truths_state, batch_size=2000)
+                plan.insert(0, ("previous", lv - 1, PREVIOUS_TERM[3], PREVIOUS_TESTS))
+            kps_prereq = [self.kps_for(level, semester) for _, level, semester, _ in plan]
+            cohorts = simulate_terms(
+                n_students=len(members),
+                prerequisites=[prereq for _, prereq in kps_prereq],
+                n_assessments=[len(tests) for *_, tests in plan],
+                items_per_assessment=20,
+                kps_per_assessment=8,
+                difficulty_shift=DEMO_DIFFICULTY_SHIFT,
+                seed=int(self.rng.integers(0, 2**31 - 1)),
+            )
+            for (which, level, _, _), (kps, _), cohort in zip(plan, kps_prereq, cohorts, strict=True):
+                self.simulated[which, lv] = (level, kps, cohort)
+        self.current_ability = {
+            s.pk: float(a)
+            for lv in self.grades_levels
+            for s, a in zip([s for n in range(1, self.classes_per_grade + 1) for s in self.class_students[lv, n]],
+                            self.simulated["current", lv][2].ability, strict=True)
+        }
+
+    def store_math(self, which: str) -> None:
+        """The simulated tests of one term (`previous` or `current`) as assessments with item scores."""
+        term, tests = (self.prev_term, PREVIOUS_TESTS) if which == "previous" else (self.term, CURRENT_TESTS)
+        truths: list[TrueStudentState] = []
+        for lv in self.cohort_levels:
+            if (which, lv) not in self.simulated:
+                continue
+            level, kps, cohort = self.simulated[which, lv]
+            members = [s for n in range(1, self.classes_per_grade + 1) for s in self.class_students[lv, n]]
+            truths += [TrueStudentState(student=s, term=term, ability=float(a), growth=float(g))
+                       for s, a, g in zip(members, cohort.ability, cohort.growth, strict=True)]
+            for (kind, label, date), sim in zip(tests, cohort.assessments, strict=True):
+                self.store_assessment(term, self.grades[level], kind, f"{self.grades[level]}数学{label}", date,
+                                      members, kps, sim)
+        TrueStudentState.objects.bulk_create(truths, batch_size=2000)
 
     def store_assessment(self, term: Term, grade: Grade, kind: str, name: str, date: datetime.date,
                          members: list[Student], kps: list[KnowledgePoint], sim: object) -> None:
@@ -384,7 +436,10 @@ def build_demo_school(
         builder.build_structure()
         builder.build_students()
         builder.build_staff()
-        builder.build_math_assessments()
+        builder.simulate_math()
+        builder.store_math("previous")
+        builder.roll_over()
+        builder.store_math("current")
         builder.build_other_subjects()
         builder.build_support_context()
         audit_record(action="bulk", model="demo", detail=f"生成演示学校（seed={seed}）")
@@ -392,11 +447,12 @@ def build_demo_school(
     from yincai.insight.services import recompute_school
     from yincai.support.demo import seed_support
 
+    recompute_school(term=builder.prev_term)  # last term's 学习诊断卡 stay readable after the rollover
     recompute_school(term=builder.term)
     seed_support(term=builder.term)
     return DemoResult(
         school=builder.school,
-        students=Student.objects.filter(school=builder.school).count(),
+        students=Student.objects.filter(school=builder.school, enrolments__term=builder.term).count(),
         staff=Staff.objects.filter(school=builder.school).count(),
         item_scores=builder.item_score_count,
         logins=builder.logins(),

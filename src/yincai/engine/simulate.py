@@ -25,7 +25,9 @@ couple mastery across KPs).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -43,6 +45,7 @@ __all__ = [
     "simulate_dina",
     "simulate_gdina",
     "simulate_gpcm",
+    "simulate_terms",
     "topological_order",
 ]
 
@@ -327,6 +330,9 @@ def simulate_cohort(
     mastery_coupling: float = 0.9,
     difficulty_shift: float = 0.0,
     seed: int = 0,
+    ability: ArrayLike | None = None,
+    growth: ArrayLike | None = None,
+    propensity: ArrayLike | None = None,
 ) -> SimulatedCohort:
     """Simulate a cohort's assessments over a term, with the generating truth.
 
@@ -374,6 +380,9 @@ def simulate_cohort(
         Added to every KP's conditional difficulty (theta units); negative values make the term's KPs
         easier (the demo school uses about -1.5 so score rates look like a real primary school's, ~80%).
     seed : int, default 0
+    ability, growth, propensity : array_like of float, shape (n_students,), optional
+        The students' ability at term start, growth per step and common copula factor ``Z_i``, when
+        they continue from an earlier term (see :func:`simulate_terms`); drawn from ``seed`` otherwise.
 
     Returns
     -------
@@ -416,7 +425,7 @@ def simulate_cohort(
     width = min(kps_per_assessment, n_kps)
 
     theta0 = rng.standard_normal(n_students)
-    growth = growth_mean + growth_sd * rng.standard_normal(n_students)
+    growth_draw = growth_mean + growth_sd * rng.standard_normal(n_students)
     # conditional difficulty: roots moderately hard; KPs with prerequisites easier given them, and
     # later KPs in the term a little harder (not yet taught at term start).
     has_pre = pre.any(axis=1)
@@ -425,6 +434,9 @@ def simulate_cohort(
     difficulty = difficulty + difficulty_shift
     z = rng.standard_normal(n_students)
     e = rng.standard_normal((n_students, n_kps))
+    theta0 = _given("ability", ability, n_students, theta0)
+    growth = _given("growth", growth, n_students, growth_draw)
+    z = _given("propensity", propensity, n_students, z)
     u = ndtr(np.sqrt(mastery_coupling) * z[:, None] + np.sqrt(1.0 - mastery_coupling) * e)
 
     starts = _window_starts(n_kps, width, n_assessments)
@@ -490,6 +502,84 @@ def simulate_cohort(
 
 # --------------------------------------------------------------------------------------------------
 # plain model simulators
+
+
+def _given(name: str, value: ArrayLike | None, n_students: int, default: FloatArray) -> FloatArray:
+    if value is None:
+        return default
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.shape != (n_students,) or not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be a finite array of shape ({n_students},), got {arr.shape}")
+    return arr
+
+
+def simulate_terms(
+    *,
+    n_students: int,
+    prerequisites: Sequence[ArrayLike],
+    n_assessments: int | Sequence[int] = 3,
+    growth_mean: float = 0.15,
+    growth_sd: float = 0.1,
+    difficulty_shift: float = 0.0,
+    seed: int = 0,
+    **cohort_kwargs: Any,
+) -> list[SimulatedCohort]:
+    """Simulate one cohort over consecutive terms from one truth, so each student's trajectory continues.
+
+    The students' starting ability ``theta_i``, growth ``g_i`` and copula factor ``Z_i`` are drawn once.
+    Term ``t`` starts where the previous term's steps lead (``theta_i + g_i`` per assessment step, summed
+    over the earlier terms), so a strong student stays strong and everyone keeps growing; each term's
+    curriculum is harder than the previous one by the cohort's expected growth (``growth_mean`` per step
+    added to ``difficulty_shift``), so score rates stay in the same range from grade to grade.
+
+    Parameters
+    ----------
+    n_students : int
+    prerequisites : sequence of array_like of bool, one (n_kps_t, n_kps_t) matrix per term
+        Each term's KPs and prerequisite graph (see :func:`simulate_cohort`).
+    n_assessments : int or sequence of int, default 3
+        Assessments per term.
+    growth_mean, growth_sd, difficulty_shift : float
+        As in :func:`simulate_cohort`; ``difficulty_shift`` applies to the first term.
+    seed : int, default 0
+    **cohort_kwargs
+        Passed to every :func:`simulate_cohort` call (items, rates, intervention…).
+
+    Returns
+    -------
+    list of SimulatedCohort
+        One per term, in order; ``cohort.ability`` is the ability at that term's start.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pre = np.zeros((10, 10), dtype=bool)
+    >>> spring, autumn = simulate_terms(n_students=30, prerequisites=[pre, pre], seed=1)
+    >>> bool(np.allclose(autumn.ability, spring.ability + 3 * spring.growth))
+    True
+    """
+    if not prerequisites:
+        raise ValueError("prerequisites must hold at least one term")
+    counts = [n_assessments] * len(prerequisites) if isinstance(n_assessments, int) else list(n_assessments)
+    if len(counts) != len(prerequisites):
+        raise ValueError("n_assessments must give one count per term")
+    if n_students < 1:
+        raise ValueError(f"n_students must be >= 1, got {n_students}")
+    rng = np.random.default_rng(seed)
+    theta = rng.standard_normal(n_students)
+    growth = growth_mean + growth_sd * rng.standard_normal(n_students)
+    z = rng.standard_normal(n_students)
+    cohorts: list[SimulatedCohort] = []
+    shift = difficulty_shift
+    for pre, n_tests in zip(prerequisites, counts, strict=True):
+        cohorts.append(simulate_cohort(
+            n_students=n_students, prerequisites=pre, n_assessments=n_tests, growth_mean=growth_mean,
+            growth_sd=growth_sd, difficulty_shift=shift, seed=int(rng.integers(0, 2**31 - 1)),
+            ability=theta, growth=growth, propensity=z, **cohort_kwargs,
+        ))
+        theta = theta + n_tests * growth  # the next term starts one step after this term's last test
+        shift = shift + n_tests * growth_mean
+    return cohorts
 
 
 def _draw_alpha(

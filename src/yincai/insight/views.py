@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -26,7 +27,8 @@ from yincai.insight.services import (
     tier_rule_for,
     tier_rule_set,
 )
-from yincai.school.models import Grade, Staff, Subject, Term
+from yincai.rollover.selectors import graduates_visible_to, terms_of
+from yincai.school.models import Grade, Staff, Student, Subject, Term
 from yincai.school.selectors import (
     classes_visible_to,
     family_profile_for,
@@ -68,17 +70,23 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 def _portrait_context(request: HttpRequest, student_id: int) -> dict[str, Any]:
-    student = get_object_or_404(students_visible_to(request.user), pk=student_id)
-    term = _term()
-    subjects = subjects_visible_for(request.user, student, term)
+    current = _term()
+    student = get_object_or_404(Student.objects.filter(
+        Q(pk__in=students_visible_to(request.user).values("pk")) | Q(pk__in=graduates_visible_to(request.user))
+    ), pk=student_id)
+    # ?term= opens a past term's card (after 学年升级); who may read it is decided by today's relationship
+    past_terms = terms_of(student)
+    term = get_object_or_404(past_terms, pk=request.GET["term"]) if request.GET.get("term", "").isdigit() else (
+        current if student.status == Student.ACTIVE else past_terms.first() or current)
+    subjects = subjects_visible_for(request.user, student, current)
     klass = student.class_in(term)
     portraits = sel.student_portrait(request.user, student, subjects, term)
     return {
-        "student": student, "klass": klass, "term": term, "portraits": portraits,
+        "student": student, "klass": klass, "term": term, "portraits": portraits, "past_terms": past_terms,
         "trajectory": [asdict(p) for p in score_trajectory(request.user, student, term)],
         "radar": {sp.subject.name: sp.abilities for sp in portraits if sp.abilities},
         "job": sel.last_finished_job(term, klass.grade) if klass else None,
-        "tier_choices": TIER_CHOICES[:4], "may_decide": bool(roles_of(request.user) & set(TIER_ROLES)),
+        "tier_choices": TIER_CHOICES[:4], "may_decide": term == current and bool(roles_of(request.user) & set(TIER_ROLES)),
         "may_read_family": may_read_family(request.user, student),
         "family": family_profile_for(request.user, student),  # audited when read
         "psych_notes": psych_notes_for(request.user, student),  # audited when read

@@ -5,32 +5,19 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from yincai.school.models import Enrolment, FamilyProfile, PsychNote, Student, Term
+from yincai.school.models import FamilyProfile, PsychNote, Student
 
 GRADUATION_GRADE = 6
 
 
 def graduated_students_before(date: datetime.date, *, today: datetime.date | None = None) -> QuerySet[Student]:
-    """Students who left the school after grade 6 at the end of a term that ended before ``date``.
+    """Students archived as graduates (学年升级 sets ``status`` and ``graduated_on``) before ``date``.
 
-    Interim rule, until Student carries a graduated status: the student has no enrolment in the
-    school's current term (the latest that has started by ``today``) or any later one, and the last
-    enrolment was in grade 6; its term's end date is the graduation date. Replace the body with a
-    filter on the status field; callers only rely on the name and the ``graduated_on`` annotation.
-    """
-    today = today or timezone.localdate()
-    last = Enrolment.objects.filter(student=OuterRef("pk")).order_by("-term__start_date")
-    current_start = (Term.objects.filter(school=OuterRef("school"), start_date__lte=today)
-                     .order_by("-start_date").values("start_date")[:1])
-    return (Student.objects
-            .annotate(last_level=Subquery(last.values("school_class__grade__level")[:1]),
-                      last_start=Subquery(last.values("term__start_date")[:1]),
-                      graduated_on=Subquery(last.values("term__end_date")[:1]),
-                      current_start=Subquery(current_start))
-            .filter(last_level=GRADUATION_GRADE, last_start__lt=F("current_start"), graduated_on__lt=date))
+    ``today`` is kept for callers that pass it; graduation is recorded, not inferred from enrolments."""
+    return Student.objects.filter(status=Student.GRADUATED, graduated_on__lt=date)
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,8 @@ class StaffRole(models.Model):
 
 class Student(models.Model):
     GENDER_CHOICES = [("M", "男"), ("F", "女")]
+    ACTIVE, GRADUATED = "active", "graduated"
+    STATUS_CHOICES = [(ACTIVE, "在读"), (GRADUATED, "已毕业")]
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="student"
@@ -174,6 +176,9 @@ class Student(models.Model):
     name = models.CharField("姓名", max_length=50)
     gender = models.CharField("性别", max_length=1, choices=GENDER_CHOICES)
     birth_date = models.DateField("出生日期", null=True, blank=True)
+    # 学年升级 archives 六年级 graduates: their data stays readable for the school admin, no class, no login.
+    status = models.CharField("学籍状态", max_length=12, choices=STATUS_CHOICES, default=ACTIVE)
+    graduated_on = models.DateField("毕业日期", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "学生"

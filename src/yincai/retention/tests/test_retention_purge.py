@@ -28,12 +28,15 @@ class Cohort:
     sixth_grader: Student  # in grade 6 now
 
 
-def _student(personas: Personas, no: str, *enrolments: tuple[Term, int]) -> Student:
+def _student(personas: Personas, no: str, *enrolments: tuple[Term, int], graduated: bool = False) -> Student:
     s = Student.objects.create(school=personas.school, student_no=no, name=f"学生{no}", gender="M")
     for term, level in enrolments:
         grade, _ = Grade.objects.get_or_create(school=personas.school, level=level)
         klass, _ = SchoolClass.objects.get_or_create(term=term, grade=grade, number=1)
         Enrolment.objects.create(student=s, term=term, school_class=klass)
+    if graduated:  # what 学年升级 records for a 六年级 student
+        s.status, s.graduated_on = Student.GRADUATED, enrolments[-1][0].end_date
+        s.save(update_fields=["status", "graduated_on"])
     FamilyProfile.objects.create(student=s, structure="双亲", notes=f"{no} 的家庭情况")
     PsychNote.objects.create(student=s, author=personas.user(Role.COUNSELOR).staff, content=f"{no} 的心理记录")
     return s
@@ -46,8 +49,8 @@ def cohort(personas: Personas) -> Cohort:
     older = Term.objects.create(school=personas.school, name="更早", start_date=TODAY - datetime.timedelta(days=1100),
                                 end_date=TODAY - datetime.timedelta(days=950))
     return Cohort(
-        old_graduate=_student(personas, "G1", (older, 5), (old, 6)),
-        recent_graduate=_student(personas, "G2", (old, 5), (personas.prev_term, 6)),
+        old_graduate=_student(personas, "G1", (older, 5), (old, 6), graduated=True),
+        recent_graduate=_student(personas, "G2", (old, 5), (personas.prev_term, 6), graduated=True),
         left_after_grade5=_student(personas, "T1", (older, 4), (old, 5)),
         sixth_grader=_student(personas, "S6", (personas.prev_term, 5), (personas.term, 6)),
     )
