@@ -449,6 +449,7 @@ def build_demo_school(
 
     recompute_school(term=builder.prev_term)  # last term's 学习诊断卡 stay readable after the rollover
     recompute_school(term=builder.term)
+    confirm_demo_tiers(term=builder.term)
     seed_support(term=builder.term)
     return DemoResult(
         school=builder.school,
@@ -457,6 +458,28 @@ def build_demo_school(
         item_scores=builder.item_score_count,
         logins=builder.logins(),
     )
+
+
+@transaction.atomic
+def confirm_demo_tiers(*, term: Term) -> int:
+    """What the head teachers did after each round: confirm the proposals, deciding each 边缘 student by the
+    point estimate (an override with its reason), so the dashboard's 转化率 and transitions have data."""
+    from yincai.insight.models import TierDecision, TierProposal
+
+    latest: dict[tuple[int, int, str], TierProposal] = {}
+    for p in TierProposal.objects.filter(term=term).order_by("created_at", "id"):
+        latest[(p.student_id, p.subject_id, p.round)] = p
+    admin = get_user_model().objects.filter(staff__school=term.school, is_superuser=True).first()
+    decisions = []
+    for p in latest.values():
+        if p.tier == "insufficient" or admin is None:
+            continue
+        tier = p.point_tier if p.tier == "borderline" else p.tier
+        decisions.append(TierDecision(proposal=p, student_id=p.student_id, term=term, subject_id=p.subject_id,
+                                      round=p.round, tier=tier, talent=bool(p.talent), is_override=tier != p.tier,
+                                      reason="复核：边缘学生按点估计确定" if tier != p.tier else "", decided_by=admin))
+    TierDecision.objects.bulk_create(decisions)
+    return len(decisions)
 
 
 def demo_logins_for_existing(*, seed: int = 2026) -> list[DemoLogin] | None:
