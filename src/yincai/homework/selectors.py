@@ -192,7 +192,7 @@ def marking_grid(homework: Homework) -> dict[str, Any]:
     for a in homework.assignments.select_related("student").prefetch_related("answers").order_by("student__student_no"):
         allowed = LAYER_ORDER[: LAYER_ORDER.index(a.chosen_layer) + 1]
         marks = {x.bank_item_id: x for x in a.answers.all()}
-        rows.append({"assignment": a, "cells": [{"item": hi, "todo": hi.layer in allowed,
+        rows.append({"assignment": a, "cells": [{"item": hi, "todo": hi.layer in allowed, "key": f"{a.pk}-{hi.bank_item_id}",
                                                  "answer": marks.get(hi.bank_item_id)} for hi in items]})
     return {"items": items, "rows": rows}
 

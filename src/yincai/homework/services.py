@@ -578,3 +578,15 @@ def minutes_report(*, assignment: Assignment, minutes: int, by: object) -> Assig
     assignment.reported_minutes, assignment.reported_by = minutes, by
     assignment.save(update_fields=["reported_minutes", "reported_by"])
     return assignment
+
+
+def answers_submit(*, assignment: Assignment, responses: dict[int, str],
+                   now: datetime.datetime | None = None) -> list[HomeworkAnswer]:
+    """Submit several online answers at once (blank ones skipped); all or nothing."""
+    filled = {k: v for k, v in responses.items() if v.strip()}
+    if not filled:
+        raise HomeworkError("请至少填写一道题的答案")
+    items = {b.pk: b for b, on in required_items(assignment) if on}
+    with transaction.atomic():
+        return [answer_online(assignment=assignment, bank_item=items[k] if k in items else BankItem(pk=k),
+                              response=v, now=now) for k, v in filled.items()]

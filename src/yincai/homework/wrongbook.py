@@ -158,14 +158,17 @@ def after_homework_answer(*, answer: HomeworkAnswer, today: datetime.date) -> No
                   bank_item=answer.bank_item)
 
 
-def collect_assessment(*, assessment: Assessment, today: datetime.date, by: object = None) -> int:
+def collect_assessment(*, assessment: Assessment, today: datetime.date, by: object = None,
+                       student_ids: list[int] | None = None) -> int:
     """Every scored item below 60% of its maximum becomes a wrong-book entry (idempotent). Returns new entries."""
     known = set(WrongBookEntry.objects.filter(item_score__item__assessment=assessment).values_list("item_score_id",
                                                                                                flat=True))
+    scores = ItemScore.objects.filter(item__assessment=assessment, state="scored")
+    if student_ids is not None:
+        scores = scores.filter(student_id__in=student_ids)
     created = 0
     with transaction.atomic():
-        for s in (ItemScore.objects.filter(item__assessment=assessment, state="scored").select_related("item", "student")
-                  .prefetch_related("item__knowledge_points")):
+        for s in scores.select_related("item", "student").prefetch_related("item__knowledge_points"):
             if s.pk in known or s.score >= s.item.max_score * ASSESSMENT_WRONG_BELOW:
                 continue
             kp = next(iter(s.item.knowledge_points.all()), None)
