@@ -9,7 +9,7 @@ import pytest
 
 from yincai.homework import selectors as sel
 from yincai.homework import services as svc
-from yincai.homework.tests.conftest import bank, homework, staff
+from yincai.homework.tests.conftest import homework, staff
 from yincai.insight.models import Alert
 from yincai.insight.services import alert_rule_set
 from yincai.insight.tests.helpers import recompute_grade3
