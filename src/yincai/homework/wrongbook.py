@@ -33,6 +33,10 @@ def _used(entry: WrongBookEntry) -> set[int]:
     used = set(entry.reviews.exclude(variant__isnull=True).values_list("variant_id", flat=True))
     if entry.bank_item_id:
         used.add(entry.bank_item_id)
+        if entry.bank_item.family_id:  # members the student already did in homework are no fresh variants
+            used |= set(HomeworkAnswer.objects.filter(assignment__student_id=entry.student_id,
+                                                      bank_item__family_id=entry.bank_item.family_id)
+                        .values_list("bank_item_id", flat=True))
     return used
 
 
