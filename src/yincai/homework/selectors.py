@@ -223,8 +223,11 @@ def grade_load(grade: Grade, term: Term, date: datetime.date) -> dict[str, Any]:
                           "estimated": sum(e for _, e in real) / len(real) if real else None, "n_reported": len(real)})
     chart = {"classes": [str(c["class"]) for c in per_class], "limit": limit,
              "series": [{"name": s, "data": [float(c["load"].get(s, 0)) for c in per_class]} for s in subjects]}
-    pending = Homework.objects.filter(school_class__in=classes, status="draft", approval_requested_at__isnull=False,
-                                      approved_by__isnull=True).select_related("school_class", "subject", "author")
+    from yincai.homework.services import budget_check
+
+    pending = [(h, budget_check(h)) for h in Homework.objects.filter(
+        school_class__in=classes, status="draft", approval_requested_at__isnull=False, approved_by__isnull=True
+    ).select_related("school_class__grade", "subject", "author")]
     return {"classes": per_class, "limit": limit, "chart": chart, "pending": pending}
 
 

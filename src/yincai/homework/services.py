@@ -275,6 +275,13 @@ def recommend(homework: Homework, students: list[Student]) -> dict[int, Recommen
     return result
 
 
+def family_reason(assignment: Assignment) -> str:
+    """The recommendation's reason as a student or parent sees it: never a tier label (DESIGN §1)."""
+    if assignment.recommendation_reason.startswith("诊断"):
+        return "老师根据你最近的测评情况推荐"
+    return assignment.recommendation_reason
+
+
 def _goal_extras(homework: Homework, student: Student, exclude: set[int]) -> list[BankItem]:
     """One practice item per open plan goal's KP: an existing bank item of that KP, else a generated one."""
     from yincai.support.models import PlanGoal

@@ -308,8 +308,10 @@ def assignment(request: HttpRequest, assignment_id: int) -> HttpResponse:
              for i, (b, on) in enumerate(svc.required_items(a))]
     options = [(code, label, svc.layer_index(code) >= svc.layer_index(a.recommended_layer))
                for code, label in svc.LAYER_LABELS.items()]
+    staff_view = bool(roles_of(request.user) & STAFF_ROLES)
     return render(request, "homework/assignment.html", {
         "a": a, "items": items, "is_self": is_self, "is_family": is_family, "options": options,
+        "started": a.answers.exists(), "reason": a.recommendation_reason if staff_view else svc.family_reason(a),
         "minutes": svc.layer_minutes(a.homework), "pending_online": any(i["online"] and not i["answer"] for i in items)})
 
 

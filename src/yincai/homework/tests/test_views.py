@@ -188,3 +188,17 @@ def test_the_fake_clock_needs_the_test_flag(monkeypatch, tmp_path) -> None:
     assert clock.today() == datetime.date(2030, 1, 2) and clock.now().date() == datetime.date(2030, 1, 2)
     fake.write_text("garbage")
     assert clock.today() != datetime.date(2030, 1, 2)
+
+
+def test_students_and_parents_never_see_a_tier_label(personas, math) -> None:
+    from yincai.insight.models import TierProposal
+
+    TierProposal.objects.create(student=personas.alice, term=personas.term, subject=math, round="initial",
+                                tier="struggling", point_tier="struggling", low_cut=0.2, high_cut=0.8)
+    hw = _published(personas, math)
+    a = hw.assignments.get(student=personas.alice)
+    assert "学困" in a.recommendation_reason
+    for name in ("alice", "pa"):
+        page = client(personas, name).get(reverse("homework:assignment", args=[a.pk])).content.decode()
+        assert "学困" not in page and "基础套餐" in page and "老师根据你最近的测评情况推荐" in page
+    assert "学困" in client(personas, "hu").get(reverse("homework:assignment", args=[a.pk])).content.decode()

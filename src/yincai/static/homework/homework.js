@@ -38,7 +38,7 @@
     var series = d.series.map(function (s) { return { name: s.name, type: "bar", stack: "day", data: s.data }; });
     if (series.length) {
       series[0].markLine = { symbol: "none", lineStyle: { color: "#b91c1c", type: "dashed" },
-                             label: { formatter: "上限 " + d.limit + " 分钟" }, data: [{ yAxis: d.limit }] };
+                             label: { position: "insideEndTop", formatter: "上限 " + d.limit + " 分钟" }, data: [{ yAxis: d.limit }] };
     }
     var chart = window.echarts.init(el);
     chart.setOption({ tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 50, right: 20, top: 40, bottom: 30 },
