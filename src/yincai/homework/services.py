@@ -86,6 +86,12 @@ def limit_set(*, school: School, grade_level: int, minutes: int, by: Staff) -> H
     return row
 
 
+def limits_set(*, school: School, minutes: dict[int, int], by: Staff) -> list[HomeworkLimit]:
+    """Several grades' limits at once: all or nothing."""
+    with transaction.atomic():
+        return [limit_set(school=school, grade_level=lv, minutes=m, by=by) for lv, m in sorted(minutes.items())]
+
+
 # --------------------------------------------------------------------------------------------- compose
 
 

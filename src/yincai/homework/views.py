@@ -266,12 +266,11 @@ def approve(request: HttpRequest, homework_id: int) -> HttpResponse:
 def limits(request: HttpRequest) -> HttpResponse:
     term = _term()
     if request.method == "POST":
-        def save() -> int:
-            for level in range(1, 7):
-                if f"g{level}" in request.POST:
-                    svc.limit_set(school=term.school, grade_level=level, by=_me(request),
-                                  minutes=_int(request.POST.get(f"g{level}"), f"{level}年级上限", 0, 120))
-            return 6
+        def save() -> list[Any]:
+            minutes = {lv: _int(request.POST.get(f"g{lv}"), f"{lv}年级上限", 0, 120)
+                       for lv in range(1, 7) if f"g{lv}" in request.POST}
+            return svc.limits_set(school=term.school, minutes=minutes, by=_me(request))
+
         _attempt(request, save, "作业时长上限已保存")
         return redirect("homework:limits")
     rows = [{"level": lv, "minutes": svc.daily_limit(term.school, lv), "default": svc.DEFAULT_MINUTES[lv]}

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from yincai.assessment.models import Assessment, ItemScore
 from yincai.engine.generators import GENERATORS
-from yincai.homework.models import HomeworkAnswer, WrongBookEntry, WrongBookReview
+from yincai.homework.models import HomeworkAnswer, HomeworkItem, WrongBookEntry, WrongBookReview
 from yincai.homework.services import HomeworkError, generated_bank_item, is_correct
 from yincai.itembank.models import BankItem, VariantFamily
 from yincai.oversight.services import audit_record
@@ -33,9 +33,11 @@ def _used(entry: WrongBookEntry) -> set[int]:
     used = set(entry.reviews.exclude(variant__isnull=True).values_list("variant_id", flat=True))
     if entry.bank_item_id:
         used.add(entry.bank_item_id)
-        if entry.bank_item.family_id:  # members the student already did in homework are no fresh variants
-            used |= set(HomeworkAnswer.objects.filter(assignment__student_id=entry.student_id,
-                                                      bank_item__family_id=entry.bank_item.family_id)
+        if entry.bank_item.family_id:  # members set to the student in homework are no fresh variants
+            family = entry.bank_item.family_id
+            used |= set(HomeworkItem.objects.filter(homework__assignments__student_id=entry.student_id,
+                                                    bank_item__family_id=family).values_list("bank_item_id", flat=True))
+            used |= set(HomeworkAnswer.objects.filter(assignment__student_id=entry.student_id, bank_item__family_id=family)
                         .values_list("bank_item_id", flat=True))
     return used
 

@@ -202,3 +202,30 @@ def test_students_and_parents_never_see_a_tier_label(personas, math) -> None:
         page = client(personas, name).get(reverse("homework:assignment", args=[a.pk])).content.decode()
         assert "学困" not in page and "基础套餐" in page and "老师根据你最近的测评情况推荐" in page
     assert "学困" in client(personas, "hu").get(reverse("homework:assignment", args=[a.pk])).content.decode()
+
+
+def test_print_sheet_class_statistics_and_collecting_an_assessment(personas, math) -> None:
+    c = client(personas, "ma")
+    r = c.post(reverse("homework:collect", args=[personas.math_assessment.pk]), {"class_id": personas.class31.pk})
+    assert r.status_code == 302
+    entries = WrongBookEntry.objects.filter(item_score__item__assessment=personas.math_assessment)
+    assert entries.exists() and not entries.filter(student=personas.bob).exists()  # only ma's class
+    sheet = client(personas, "alice").get(reverse("homework:wrongbook_print", args=[personas.alice.pk])).content.decode()
+    assert "错题重做单" in sheet and "三年级数学单元测试" in sheet
+    entry = entries.filter(student=personas.alice).first()
+    entry.reason = "careless"
+    entry.save()
+    page = c.get(reverse("homework:class_wrongbook", args=[personas.class31.pk])).content.decode()
+    assert "书写粗心 1" in page
+    assert client(personas, "ma2").post(reverse("homework:collect", args=[personas.other_assessment.pk]),
+                                        {"class_id": personas.class32.pk}).status_code == 404
+
+
+def test_the_admin_sets_the_limits(personas, math) -> None:
+    c = client(personas, "wang")
+    c.post(reverse("homework:limits"), {"g3": "45", "g1": "0"})
+    assert svc.daily_limit(personas.school, 3) == 45
+    r = c.post(reverse("homework:limits"), {"g3": "50", "g4": "999"}, follow=True)
+    assert "4年级上限应在 0–120 之间" in r.content.decode() and svc.daily_limit(personas.school, 4) == 60
+    assert svc.daily_limit(personas.school, 3) == 45  # nothing written
+    assert client(personas, "lin").post(reverse("homework:limits"), {"g3": "90"}).status_code == 403

@@ -109,3 +109,14 @@ def test_a_due_variant_answered_in_homework_counts_as_a_review(personas, math) -
     svc.answer_online(assignment=a, bank_item=variant, response=variant.answer, now=now)
     entry.refresh_from_db()
     assert entry.streak == 1 and entry.reviews.count() == 1
+
+
+def test_the_variant_is_not_an_item_of_the_same_homework(personas, math) -> None:
+    hw = homework(personas, math)
+    items = [i.bank_item for i in svc.generate_items(homework=hw, generator_key="times_table", level=2, count=5,
+                                                     layer="basic", author=staff("ma"), seed=4)]
+    svc.homework_publish(homework=hw, by=staff("ma"))
+    a = hw.assignments.get(student=personas.alice)
+    svc.answers_submit(assignment=a, responses={items[0].pk: "0", items[1].pk: items[1].answer})
+    entry = WrongBookEntry.objects.get(student=personas.alice, bank_item=items[0])
+    assert entry.pending_variant not in items and entry.pending_variant.family_id == items[0].family_id
