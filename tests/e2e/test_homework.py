@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterator
 
 import pytest
 
@@ -21,6 +22,7 @@ HEAD = "t3chinese1"  # 三年级(1)班 head teacher and 语文 teacher
 LEAD = "t3english1"  # 三年级 grade lead
 STUDENT = "20240101"  # first student of 三年级(1)班
 PHONE = {"width": 390, "height": 844}
+START = datetime.date(2026, 12, 7)
 GENERATED = re.compile(r"\d+ × \d+ =")  # stems of the times-table generator (typed items have no spaces)
 
 
@@ -58,9 +60,16 @@ def _publish(page) -> None:
     page.wait_for_load_state()
 
 
-def test_homework_journey(browser, page, server: str) -> None:
+@pytest.fixture
+def start_day(server: str) -> Iterator[datetime.date]:
+    """The server's today: a school day inside the demo term, whatever the machine's date; reset after."""
+    set_fake_today(START)
+    yield START
     set_fake_today(None)
-    today = datetime.date.today()
+
+
+def test_homework_journey(browser, page, server: str, start_day: datetime.date) -> None:
+    today = start_day
 
     # --- the head teacher sets 语文 for 三年级(1)班 today: 40 minutes
     login(page, server, HEAD)
@@ -197,20 +206,17 @@ def test_homework_journey(browser, page, server: str) -> None:
 
     # --- three right answers on the spaced schedule, the server's day moved 1, 3, 7 days on
     day = tomorrow
-    try:
-        for n in range(3):
-            set_fake_today(day)
-            sp.reload()
-            generated = sp.locator("li.entry", has_text=GENERATED).first
-            variant = generated.locator(".variant").inner_text()
-            generated.locator("input[name=response]").fill(str(_solve(variant)))
-            generated.get_by_role("button", name="提交").click()
-            sp.wait_for_load_state()
-            assert "答对了" in sp.inner_text("main")
-            day += datetime.timedelta(days=(3, 7, 0)[n])
-        generated = sp.locator("li.entry.status-mastered")
-        assert generated.count() == 1 and "已掌握" in generated.inner_text()
-        screenshot(sp, "homework-wrongbook-mastered-390")
-    finally:
-        set_fake_today(None)
-        phone.close()
+    for n in range(3):
+        set_fake_today(day)
+        sp.reload()
+        generated = sp.locator("li.entry", has_text=GENERATED).first
+        variant = generated.locator(".variant").inner_text()
+        generated.locator("input[name=response]").fill(str(_solve(variant)))
+        generated.get_by_role("button", name="提交").click()
+        sp.wait_for_load_state()
+        assert "答对了" in sp.inner_text("main")
+        day += datetime.timedelta(days=(3, 7, 0)[n])
+    generated = sp.locator("li.entry.status-mastered")
+    assert generated.count() == 1 and "已掌握" in generated.inner_text()
+    screenshot(sp, "homework-wrongbook-mastered-390")
+    phone.close()

@@ -300,8 +300,8 @@ def _goal_extras(homework: Homework, student: Student, exclude: set[int]) -> lis
                                     knowledge_point__isnull=False).select_related("knowledge_point")
     for goal in goals:
         kp = goal.knowledge_point
-        found = (BankItem.objects.filter(school=school, subject=homework.subject, knowledge_points=kp)
-                 .exclude(pk__in=exclude).order_by("-auto_markable", "id").first())
+        found = (BankItem.objects.filter(school=school, subject=homework.subject, knowledge_points=kp,
+                                         auto_markable=True).exclude(pk__in=exclude).order_by("id").first())
         if found is None:
             gen = next((g for g in GENERATORS.values() if kp.code in g.kp_codes), None)
             if gen is not None:
@@ -319,7 +319,7 @@ def _goal_extras(homework: Homework, student: Student, exclude: set[int]) -> lis
 def _wrongbook_extras(homework: Homework, student: Student, exclude: set[int]) -> list[BankItem]:
     out = []
     for entry in WrongBookEntry.objects.filter(student=student, subject=homework.subject, status="open",
-                                               next_due__lte=homework.date, pending_variant__isnull=False
+                                               next_due__lte=homework.date, pending_variant__auto_markable=True
                                                ).select_related("pending_variant"):
         if entry.pending_variant_id not in exclude:
             exclude.add(entry.pending_variant_id)
@@ -328,6 +328,8 @@ def _wrongbook_extras(homework: Homework, student: Student, exclude: set[int]) -
 
 
 def _extras(homework: Homework, student: Student) -> list[BankItem]:
+    """Personal extras are answered online (auto-markable), so the paper grid stays one column per item;
+    paper redos of wrong items go on the printed 错题重做 sheet and are marked in the 错题本."""
     exclude = set(homework.items.values_list("bank_item_id", flat=True))
     return (_wrongbook_extras(homework, student, exclude) + _goal_extras(homework, student, exclude))[:MAX_EXTRAS]
 
