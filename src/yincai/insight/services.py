@@ -107,8 +107,9 @@ def tier_rule_set(
 
 def alert_rule_set(*, school: School, score_drop: float, mastery_drop: float, absences: int, k: int, n: int,
                    user: Any, observation: float = 2.0) -> AlertRule:
-    if not 1 <= k <= len(INDICATORS):
-        raise InsightError(f"k 须在 1～{len(INDICATORS)} 之间")
+    max_k = min(len(INDICATORS), 5)  # AlertRule's check constraint allows k ≤ 5
+    if not 1 <= k <= max_k:
+        raise InsightError(f"k 须在 1～{max_k} 之间")
     if not 1 <= n <= 6:
         raise InsightError("连续次数 n 须在 1～6 之间")
     if score_drop >= 0 or mastery_drop >= 0:
