@@ -75,6 +75,36 @@ def _term_report(p: Personas, klass: Any, author: str) -> int:
     return report.pk
 
 
+def _homework(p: Personas, klass: Any, author: str) -> int:
+    """A published math homework of `klass` with an assignment for each of its students."""
+    from yincai.homework.models import Assignment, Homework
+    from yincai.school.models import Staff, Subject
+
+    hw, created = Homework.objects.get_or_create(
+        school_class=klass, subject=Subject.objects.get(code="math"), date=p.term.start_date, title=f"作业-{klass.pk}",
+        defaults={"author": Staff.objects.get(user__username=author), "status": "published"})
+    if created:
+        for e in klass.enrolments.all():
+            Assignment.objects.create(homework=hw, student_id=e.student_id, recommended_layer="basic",
+                                      chosen_layer="basic")
+    return hw.pk
+
+
+def _assignment(p: Personas, student: Any, klass: Any, author: str) -> int:
+    from yincai.homework.models import Assignment
+
+    return Assignment.objects.get(homework_id=_homework(p, klass, author), student=student).pk
+
+
+def _wrong_entry(p: Personas, student: Any) -> int:
+    from yincai.homework.models import WrongBookEntry
+    from yincai.school.models import Subject
+
+    entry, _ = WrongBookEntry.objects.get_or_create(student=student, source_text="7 + 8 =", defaults={
+        "subject": Subject.objects.get(code="math"), "next_due": p.term.start_date})
+    return entry.pk
+
+
 URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "batch_id": (lambda p: _import_batch(p, p.math_assessment), lambda p: _import_batch(p, p.other_assessment)),
     "student_id": (lambda p: p.alice.pk, lambda p: p.dan.pk),
@@ -89,6 +119,9 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "study_id": (lambda p: _study(p, p.class31, "hu"), lambda p: _study(p, p.class41, "wang")),
     "subject_code": (lambda p: "math", lambda p: "math"),  # subjects are school-wide, not owned
     "user_id": (lambda p: p.alice.user_id, lambda p: p.dan.user_id),  # accounts: password reset
+    "homework_id": (lambda p: _homework(p, p.class31, "ma"), lambda p: _homework(p, p.class41, "wang")),
+    "assignment_id": (lambda p: _assignment(p, p.alice, p.class31, "ma"), lambda p: _assignment(p, p.dan, p.class41, "wang")),
+    "entry_id": (lambda p: _wrong_entry(p, p.alice), lambda p: _wrong_entry(p, p.dan)),
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("leadership/", include("yincai.leadership.urls")),
     path("setup/", include("yincai.setup.urls")),
     path("rollover/", include("yincai.rollover.urls")),
+    path("homework/", include("yincai.homework.urls")),
     path("api/v1/", api.urls),
     path("security/", include("yincai.security.urls")),
     path("retention/", include("yincai.retention.urls")),

@@ -3,10 +3,12 @@ school, and real Debian chromium driven by Playwright. Nothing is mocked."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("YINCAI_CHROMIUM", "/usr/bin/chromium")
 DEMO_PASSWORD = "yincai2026"
 ARTIFACTS = ROOT / "test-artifacts"
+# The server's "today" for homework/错题本 (yincai.homework.clock): tests move time with set_fake_today().
+FAKE_TODAY_FILE = Path(tempfile.gettempdir()) / f"yincai-e2e-today-{os.getpid()}"
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
@@ -37,7 +41,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a live yincai server over the small demo school (built once per session)."""
     var_dir = tmp_path_factory.mktemp("e2e-var")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update({"YINCAI_VAR_DIR": str(var_dir), "PYTHONPATH": str(ROOT / "src"), "DEBUG": "0"})
+    env.update({"YINCAI_VAR_DIR": str(var_dir), "PYTHONPATH": str(ROOT / "src"), "DEBUG": "0",
+                "YINCAI_TEST_CLOCK": "1", "YINCAI_FAKE_TODAY_FILE": str(FAKE_TODAY_FILE)})
     port = _free_port()
     build = subprocess.run(_yincai("demo", "--small"), env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stderr[-3000:]
@@ -60,6 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+        FAKE_TODAY_FILE.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -118,6 +124,14 @@ def login(page: object, server: str, username: str, password: str = DEMO_PASSWOR
     page.fill("input[name=password]", password)  # type: ignore[attr-defined]
     page.click("button[type=submit]")  # type: ignore[attr-defined]
     page.wait_for_url(server + "/")  # type: ignore[attr-defined]
+
+
+def set_fake_today(day: datetime.date | None) -> None:
+    """Move the live server's "today" (homework and 错题本 only); None = the real date again."""
+    if day is None:
+        FAKE_TODAY_FILE.unlink(missing_ok=True)
+    else:
+        FAKE_TODAY_FILE.write_text(day.isoformat())
 
 
 def screenshot(page: object, name: str) -> Path:

@@ -54,6 +54,8 @@ class Homework(models.Model):
     approved_by = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                     verbose_name="超时审批(年级组长)")
     approval_note = models.CharField("审批说明", max_length=200, blank=True)
+    approval_requested_at = models.DateTimeField("申请超时审批时间", null=True, blank=True)
+    approval_request = models.CharField("超时申请理由", max_length=200, blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     published_at = models.DateTimeField("布置时间", null=True, blank=True)
 
@@ -141,6 +143,8 @@ class WrongBookEntry(models.Model):
     status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default="open")
     streak = models.PositiveSmallIntegerField("连续答对次数", default=0)
     next_due = models.DateField("下次复习")
+    pending_variant = models.ForeignKey(BankItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                        verbose_name="待做变式题")
     created_at = models.DateTimeField("收录时间", default=timezone.now)
     mastered_at = models.DateTimeField("掌握时间", null=True, blank=True)
 

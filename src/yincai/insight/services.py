@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=30)
 INDICATORS = [("score_drop", "成绩较本人以往下滑(标准分)"), ("mastery_drop", "知识点掌握较以往下滑"), ("absence", "缺考"),
-              ("focus", "课堂专注(观察均分)"), ("homework", "作业习惯(观察均分)")]
+              ("focus", "课堂专注(观察均分)"), ("homework", "作业习惯(观察均分)"), ("homework_completion", "作业完成率")]
 OBSERVATION_WINDOW_DAYS = 30  # observations before the first paper count towards it within this window
 MIN_STUDENTS_CDM = 5
 MAX_KPS_CDM = 14
@@ -107,8 +107,9 @@ def tier_rule_set(
 
 def alert_rule_set(*, school: School, score_drop: float, mastery_drop: float, absences: int, k: int, n: int,
                    user: Any, observation: float = 2.0) -> AlertRule:
-    if not 1 <= k <= len(INDICATORS):
-        raise InsightError(f"k 须在 1～{len(INDICATORS)} 之间")
+    max_k = min(len(INDICATORS), 5)  # AlertRule's check constraint allows k ≤ 5
+    if not 1 <= k <= max_k:
+        raise InsightError(f"k 须在 1～{max_k} 之间")
     if not 1 <= n <= 6:
         raise InsightError("连续次数 n 须在 1～6 之间")
     if score_drop >= 0 or mastery_drop >= 0:
@@ -499,9 +500,11 @@ def _alerts(*, term: Term, subject: Subject, students: list[int], x: np.ndarray,
         mu, sd = np.nanmean(rate, axis=0), np.nanstd(rate, axis=0)
         z = (rate - mu) / np.where(sd > 0, sd, np.nan)
     focus, homework = _observations(students, papers)
-    values = np.stack([score_drop(z), score_drop(paper_mastery), miss, focus, homework], axis=2)
-    thresholds = [rule.score_drop, rule.mastery_drop, float(rule.absences), rule.observation, rule.observation]
-    flags = flag_indicators(values, thresholds, ["below", "below", "above", "below", "below"])
+    completion, completion_cut = _homework_completion(students, subject, papers)
+    values = np.stack([score_drop(z), score_drop(paper_mastery), miss, focus, homework, completion], axis=2)
+    thresholds = [rule.score_drop, rule.mastery_drop, float(rule.absences), rule.observation, rule.observation,
+                  completion_cut]
+    flags = flag_indicators(values, thresholds, ["below", "below", "above", "below", "below", "below"])
     for ep in detect_episodes(flags, k=rule.k, n=rule.n):
         fired = papers[ep.fired].assessment
         if fired.term_id != term.pk:
@@ -520,6 +523,19 @@ def _alerts(*, term: Term, subject: Subject, students: list[int], x: np.ndarray,
         out.alerts.append({"rule": rule, "student_id": students[ep.student], "subject": subject,
                            "episode_start": papers[ep.start].assessment, "last_assessment": papers[ep.end].assessment,
                            "evidence": evidence})
+
+
+def _homework_completion(students: list[int], subject: Subject, papers: list[_Paper]) -> tuple[np.ndarray, float]:
+    """Share of the subject's homework done in each paper's period (after the previous paper, up to this one;
+    the first period reaches OBSERVATION_WINDOW_DAYS back), with its threshold; nan without homework.
+    TODO: the threshold lives in homework.selectors until AlertRule gets a field for it (insight migration)."""
+    if not papers or not apps.is_installed("yincai.homework"):
+        return np.full((len(students), len(papers)), np.nan), 0.0
+    from yincai.homework.selectors import HOMEWORK_COMPLETION_THRESHOLD, homework_completion
+
+    dates = [p.assessment.date for p in papers]
+    starts = [dates[0] - timedelta(days=OBSERVATION_WINDOW_DAYS), *dates[:-1]]
+    return homework_completion(students, subject, list(zip(starts, dates, strict=True))), HOMEWORK_COMPLETION_THRESHOLD
 
 
 def _observations(students: list[int], papers: list[_Paper]) -> tuple[np.ndarray, np.ndarray]:
