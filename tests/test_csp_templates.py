@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "yincai"
-PDF_TEMPLATES = {"portrait_pdf.html", "report_pdf.html", "slips_pdf.html"}
+PDF_TEMPLATES = {"portrait_pdf.html", "report_pdf.html", "slips_pdf.html", "handbook_pdf.html"}
 INLINE = [
     (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I), "inline <script>"),
     (re.compile(r"<style\b", re.I), "<style> block"),

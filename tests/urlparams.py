@@ -105,6 +105,17 @@ def _wrong_entry(p: Personas, student: Any) -> int:
     return entry.pk
 
 
+def _handbook_job(p: Personas, klass: Any) -> int:
+    """A finished 个性化学习手册 job of `klass` (math)."""
+    from yincai.homework.models import HandbookJob
+    from yincai.school.models import Subject
+
+    job, _ = HandbookJob.objects.get_or_create(school_class=klass, subject=Subject.objects.get(code="math"),
+                                               defaults={"status": "done", "pdf": b"%PDF", "zip": b"PK", "total": 1,
+                                                         "done": 1})
+    return job.pk
+
+
 URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "batch_id": (lambda p: _import_batch(p, p.math_assessment), lambda p: _import_batch(p, p.other_assessment)),
     "student_id": (lambda p: p.alice.pk, lambda p: p.dan.pk),
@@ -115,6 +126,7 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "grade_id": (lambda p: p.class31.grade_id, lambda p: p.class41.grade_id),
     "report_id": (lambda p: _term_report(p, p.class31, "hu"), lambda p: _term_report(p, p.class41, "wang")),
     "fmt": (lambda p: "pdf", lambda p: "pdf"),
+    "job_id": (lambda p: _handbook_job(p, p.class31), lambda p: _handbook_job(p, p.class41)),
     "teacher_id": (lambda p: p.user("hu").staff.pk, lambda p: p.user("ma2").staff.pk),
     "study_id": (lambda p: _study(p, p.class31, "hu"), lambda p: _study(p, p.class41, "wang")),
     "subject_code": (lambda p: "math", lambda p: "math"),  # subjects are school-wide, not owned

@@ -172,3 +172,37 @@ class WrongBookReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id} {'对' if self.correct else '错'}"
+
+
+class HandbookJob(models.Model):
+    """A class's 个性化学习手册, generated in the background with its progress (one PDF per student)."""
+
+    STATUS_CHOICES = [("queued", "排队中"), ("running", "生成中"), ("done", "已完成"), ("failed", "失败")]
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.CASCADE, verbose_name="班级")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, verbose_name="学科")
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default="queued")
+    total = models.PositiveSmallIntegerField("学生数", default=0)
+    done = models.PositiveSmallIntegerField("已完成", default=0)
+    pdf = models.BinaryField("全班PDF", blank=True, default=b"")
+    zip = models.BinaryField("每人一个PDF(ZIP)", blank=True, default=b"")
+    error = models.TextField("错误信息", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name="发起人")
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "学习手册生成任务"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.school_class} {self.subject} {self.get_status_display()}"
+
+    @property
+    def progress(self) -> int:
+        return round(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ("queued", "running")

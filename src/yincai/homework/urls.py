@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from yincai.homework import views
+from yincai.homework import handbook_views, views
 
 app_name = "homework"
 urlpatterns = [
@@ -21,4 +21,7 @@ urlpatterns = [
     path("wrongbook/entries/<int:entry_id>/review/", views.wrongbook_review, name="wrongbook_review"),
     path("classes/<int:class_id>/wrongbook/", views.class_wrongbook, name="class_wrongbook"),
     path("assessments/<int:assessment_id>/collect/", views.collect, name="collect"),
+    path("classes/<int:class_id>/handbooks/", handbook_views.handbooks, name="handbooks"),
+    path("handbooks/<int:job_id>/", handbook_views.handbook_job, name="handbook_job"),
+    path("handbooks/<int:job_id>/<str:fmt>/", handbook_views.handbook_file, name="handbook_file"),
 ]
