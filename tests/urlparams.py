@@ -75,6 +75,30 @@ def _term_report(p: Personas, klass: Any, author: str) -> int:
     return report.pk
 
 
+def _bank_item(p: Personas, author: str, shared: bool) -> int:
+    """A grade-3 math item of the bank by `author` (shared with the school or private)."""
+    from yincai.itembank.models import BankItem
+    from yincai.school.models import Staff, Subject
+
+    item, _ = BankItem.objects.get_or_create(
+        school=p.school, stem=f"矩阵题-{author}", defaults={
+            "subject": Subject.objects.get(code="math"), "grade_level": 3, "item_type": "calc", "answer": "1",
+            "author": Staff.objects.get(user__username=author), "shared": shared})
+    return item.pk
+
+
+def _item_import(p: Personas, author: str, grade: int) -> int:
+    """A Word-import preview for `grade` uploaded by `author`."""
+    from yincai.itembank.models import ItemImport
+    from yincai.school.models import Staff, Subject
+
+    batch, _ = ItemImport.objects.get_or_create(
+        school=p.school, file_name=f"matrix-{author}.docx", defaults={
+            "subject": Subject.objects.get(code="math"), "grade_level": grade, "kind": "word", "file_sha256": "0" * 64,
+            "created_by": Staff.objects.get(user__username=author)})
+    return batch.pk
+
+
 URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "batch_id": (lambda p: _import_batch(p, p.math_assessment), lambda p: _import_batch(p, p.other_assessment)),
     "student_id": (lambda p: p.alice.pk, lambda p: p.dan.pk),
@@ -87,6 +111,8 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "fmt": (lambda p: "pdf", lambda p: "pdf"),
     "teacher_id": (lambda p: p.user("hu").staff.pk, lambda p: p.user("ma2").staff.pk),
     "study_id": (lambda p: _study(p, p.class31, "hu"), lambda p: _study(p, p.class41, "wang")),
+    "bank_item_id": (lambda p: _bank_item(p, "hu", True), lambda p: _bank_item(p, "wang", False)),
+    "item_import_id": (lambda p: _item_import(p, "hu", 3), lambda p: _item_import(p, "wang", 4)),
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

@@ -18,6 +18,7 @@ urlpatterns = [
     path("support/", include("yincai.support.urls")),
     path("evaluation/", include("yincai.evaluation.urls")),
     path("leadership/", include("yincai.leadership.urls")),
+    path("itembank/", include("yincai.itembank.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
