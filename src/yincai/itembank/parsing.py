@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import re
-import unicodedata
 import zipfile
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -64,8 +63,17 @@ class QuestionsRefused(ValueError):
 
 
 def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text or "")
-    return text.replace("\u200b", "").replace("\ufeff", "").strip()
+    """Stripped, without zero-width characters; the text itself (full-width punctuation, ……) is kept."""
+    return (text or "").replace("\u200b", "").replace("\ufeff", "").strip()
+
+
+# one character for one character, so positions found in the folded line hold in the original line
+_FOLD = str.maketrans("０１２３４５６７８９．（）：　ＡＢＣＤ", "0123456789.(): ABCD")
+
+
+def _excel_text(value: str) -> str:
+    """Cells come NFKC-folded from the shared reader, which turns 「……」 into six dots: put it back."""
+    return re.sub(r"\.{6}", "……", _norm(value))
 
 
 # ---- Word ----------------------------------------------------------------------------------------------------
@@ -135,10 +143,11 @@ def questions_from_lines(lines: list[str]) -> list[Question]:
     current: Question | None = None
     last_field = "stem"
     for line in lines:
-        numbered = next((m for p in _NUMBERED if (m := p.match(line))), None)
-        fld = _FIELD.match(line)
+        folded = line.translate(_FOLD)
+        numbered = next((m for p in _NUMBERED if (m := p.match(folded))), None)
+        fld = _FIELD.match(folded)
         if numbered:
-            current = Question(number=numbered.group(1), stem=numbered.group(2).strip())
+            current = Question(number=numbered.group(1), stem=line[numbered.start(2):].strip())
             questions.append(current)
             last_field = "stem"
             if len(questions) > MAX_QUESTIONS:
@@ -147,8 +156,8 @@ def questions_from_lines(lines: list[str]) -> list[Question]:
             continue  # a title or instructions before the first question
         elif fld:
             last_field = _FIELD_NAMES[fld.group(1)]
-            setattr(current, last_field, fld.group(2).strip())
-        elif last_field == "stem" and _CHOICE.match(line):
+            setattr(current, last_field, line[fld.start(2):].strip())
+        elif last_field == "stem" and _CHOICE.match(folded):
             current.choices.append(line)
         else:
             value = getattr(current, last_field)
@@ -185,7 +194,7 @@ def read_excel(data: bytes, file_name: str) -> list[Question]:
             raise ImportFileError(f"工作表「{sheet.name}」缺少「答案」列（需要的列：题干、答案；可选：解析、题型、知识点、层级、用时、来源）")
         questions = []
         for r, row in enumerate(sheet.rows[header_row + 1:], start=header_row + 2):
-            values = {k: _norm(text_of(row[c])) if c < len(row) else "" for k, c in cols.items()}
+            values = {k: _excel_text(text_of(row[c])) if c < len(row) else "" for k, c in cols.items()}
             if not any(values.values()):
                 continue
             questions.append(Question(number=str(r), **{k: v for k, v in values.items() if v or k not in ("layer", "minutes")}))
