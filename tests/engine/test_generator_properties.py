@@ -231,6 +231,9 @@ def test_every_generator_has_bounds_and_real_kp_codes() -> None:
     for gen in GENERATORS.values():
         assert gen.kp_codes and set(gen.kp_codes) <= codes, gen.key
         assert len(gen.level_notes) == gen.levels, gen.key
+        for level in range(1, gen.levels + 1):
+            assert gen.kp_codes_for(level) and set(gen.kp_codes_for(level)) <= set(gen.kp_codes), gen.key
+        assert set().union(*(gen.kp_codes_for(n) for n in range(1, gen.levels + 1))) == set(gen.kp_codes), gen.key
 
 
 def expected_answer(item: GeneratedItem) -> Fraction | QuotientRemainder:

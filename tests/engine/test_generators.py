@@ -33,5 +33,5 @@ def test_typed_forms() -> None:
 
 
 def test_to_tex() -> None:
-    assert to_tex("3/4 + 1/6 =") == r"$\frac{3}{4}$ + $\frac{1}{6}$ ="
+    assert to_tex("3/4 + 1/6 =") == r"$\dfrac{3}{4}$ + $\dfrac{1}{6}$ ="
     assert to_tex("2.5 ÷ 5 =") == "2.5 ÷ 5 ="

@@ -128,6 +128,14 @@ def item_update(*, item: BankItem, editor: Staff, data: ItemData) -> BankItem:
 
 # ---- generators -----------------------------------------------------------------------------------------------
 
+def generator_grade(key: str, level: int) -> int:
+    """The grade where a generator level's KPs are taught (the earliest of them)."""
+    gen = GENERATORS[key]
+    grades = KnowledgePoint.objects.filter(code__in=gen.kp_codes_for(level), is_unit=False).values_list(
+        "grade_level", flat=True)
+    return min(grades, default=gen.grade)
+
+
 def generator_preview(*, key: str, level: int, count: int, seed: int) -> list[GeneratedItem]:
     """What `family_create_from_generator` will save for the same arguments (deterministic in `seed`)."""
     gen = GENERATORS.get(key)
@@ -149,8 +157,8 @@ def family_create_from_generator(*, author: Staff, key: str, level: int, count: 
     gen = GENERATORS[key]
     if layer not in dict(LAYERS):
         raise ItemInvalid(["请选择层级（基础/提高/拓展）"])
-    kps = list(KnowledgePoint.objects.filter(subject=subject, code__in=gen.kp_codes))
-    grade = grade_level or min((k.grade_level for k in kps), default=gen.grade)
+    kps = list(KnowledgePoint.objects.filter(subject=subject, code__in=gen.kp_codes_for(level)))
+    grade = grade_level or generator_grade(key, level)
     if not 1 <= grade <= 6:
         raise ItemInvalid(["年级应是 1–6"])
     family = VariantFamily.objects.create(school=author.school, generator=key, created_by=author,

@@ -25,6 +25,7 @@ from yincai.itembank.services import (
     ItemData,
     ItemInvalid,
     family_create_from_generator,
+    generator_grade,
     generator_preview,
     import_confirm,
     import_create,
@@ -134,7 +135,7 @@ def generate(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"generators": GENERATORS.values(), "key": key, "level": level, "count": count,
                                "seed": seed, "layers": LAYERS, "layer": src.get("layer", "basic"),
                                "max_count": MAX_GENERATE, "name": src.get("name", ""), "grades": range(1, 7),
-                               "grade": _int(src.get("grade_level"), GENERATORS[key].grade if key in GENERATORS else 0)}
+                               "grade": _int(src.get("grade_level"), 0)}
     problems: list[str] = []
     if key:
         try:
@@ -143,6 +144,8 @@ def generate(request: HttpRequest) -> HttpResponse:
             context["preview"] = [{"stem": to_tex(i.stem), "answer": gen.answer_text(i), "minutes": i.minutes}
                                   for i in items]
             context["gen"] = gen
+            context["grade"] = context["grade"] or generator_grade(key, level)
+            context["level_kps"] = gen.kp_codes_for(level)
         except ItemInvalid as exc:
             problems = exc.problems
     if request.method == "POST" and not problems:

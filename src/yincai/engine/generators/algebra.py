@@ -14,6 +14,7 @@ PAIRS = ((25, 4), (125, 8), (5, 20), (50, 2), (25, 8))  # 凑整 products: 100, 
 class SimplifyCalc(Generator):
     """简便计算: 加法凑整, 乘法凑整 (25×4, 125×8), 乘法分配律 (a×b+a×c, a×99+a, a×101)."""
 
+    level_kp_codes = (("M4B03", "M4B05"), ("M4B04", "M4B05"), ("M4B04", "M4B05"))
     key, name, grade, kp_codes = "simplify_calc", "简便计算", 4, ("M4B03", "M4B04", "M4B05")
     level_notes = ("加法交换律、结合律：两个加数凑成整百", "乘法交换律、结合律：25×4、125×8 等凑整",
                    "乘法分配律：a×b±a×c 凑成整十整百，或 a×99+a、a×101")

@@ -122,8 +122,8 @@ _TEX_FRACTION = re.compile(r"(?<![\d.])(\d+)/(\d+)(?![\d.])")
 
 
 def to_tex(stem: str) -> str:
-    """A plain stem with its fractions in KaTeX form for the bank: ``3/4 + 1/6 =`` → ``$\\frac{3}{4}$ + …``."""
-    return _TEX_FRACTION.sub(lambda m: f"$\\frac{{{m.group(1)}}}{{{m.group(2)}}}$", stem)
+    """A plain stem with its fractions in KaTeX form for the bank: ``3/4 + 1/6 =`` → ``$\\dfrac{3}{4}$ + …``."""
+    return _TEX_FRACTION.sub(lambda m: f"$\\dfrac{{{m.group(1)}}}{{{m.group(2)}}}$", stem)
 
 
 def is_lowest_terms(text: str) -> bool:
@@ -145,6 +145,7 @@ class Generator:
     key: str = ""
     name: str = ""
     kp_codes: tuple[str, ...] = ()  # 人教版 KP codes the exercises practise
+    level_kp_codes: tuple[tuple[str, ...], ...] = ()  # the codes of each level, when they differ
     levels: int = 3  # difficulty levels 1..levels
     level_notes: tuple[str, ...] = ()
     grade: int = 1  # the grade where the KP is taught (first level)
@@ -154,6 +155,12 @@ class Generator:
 
     def generate(self, rng: random.Random, difficulty: int = 1) -> GeneratedItem:
         raise NotImplementedError
+
+    def kp_codes_for(self, difficulty: int) -> tuple[str, ...]:
+        """The KPs one level practises (同分母 is 三年级 M3A12, 异分母 is 五年级 M5B15 …)."""
+        if self.level_kp_codes and 1 <= difficulty <= len(self.level_kp_codes):
+            return self.level_kp_codes[difficulty - 1]
+        return self.kp_codes
 
     def answer_text(self, item: GeneratedItem) -> str:
         if self.decimal_answers and not isinstance(item.answer, QuotientRemainder):

@@ -22,6 +22,7 @@ def mul_carries(a: int, b: int) -> int:
 class AddSubWithin20(Generator):
     """20以内加减法 (凑十 / 破十)."""
 
+    level_kp_codes = (("M1A10",), ("M1A14", "M1B02"), ("M1A14", "M1B02"))
     key, name, grade, kp_codes = "add_sub_20", "20以内加减法", 1, ("M1A10", "M1A14", "M1B02")
     level_notes = ("20以内，不进位不退位", "进位加（凑十）或退位减（破十）", "三个一位数的加减混合")
 
@@ -45,6 +46,7 @@ class AddSubWithin20(Generator):
 class AddSubWithin100(Generator):
     """100以内加减法: 两位数加减一位数/整十数, 两位数加减两位数 (笔算), 连加连减."""
 
+    level_kp_codes = (("M1B06", "M1B07"), ("M2A03", "M2A04"), ("M2A05",))
     key, name, grade = "add_sub_100", "100以内加减法", 1
     kp_codes = ("M1B06", "M1B07", "M2A03", "M2A04", "M2A05")
     level_notes = ("两位数加减一位数或整十数，不进位不退位", "两位数加减两位数，进位或退位，和不超过100",
@@ -78,6 +80,7 @@ class AddSubWithin100(Generator):
 class TimesTable(Generator):
     """表内乘除法: level 1 2–6的乘法口诀, 2 up to 9, 3 division by the tables (用口诀求商)."""
 
+    level_kp_codes = (("M2A08",), ("M2A08", "M2A10"), ("M2B03", "M2B05"))
     key, name, grade, kp_codes = "times_table", "表内乘除法", 2, ("M2A08", "M2A10", "M2B03", "M2B05")
     level_notes = ("2–6的乘法口诀", "2–9的乘法口诀", "用2–9的乘法口诀求商")
 
@@ -92,6 +95,7 @@ class TimesTable(Generator):
 class MulOneDigit(Generator):
     """多位数乘一位数."""
 
+    level_kp_codes = (("M3A07",), ("M3A08",), ("M3A08",))
     key, name, grade, kp_codes = "mul_1digit", "多位数乘一位数", 3, ("M3A07", "M3A08")
     level_notes = ("两位数乘一位数，不进位", "两位或三位数乘一位数，有进位", "中间有0的三位或四位数乘一位数，有进位")
 
@@ -117,6 +121,7 @@ class MulOneDigit(Generator):
 class MulTwoDigit(Generator):
     """两位数乘两位数: 口算 (整十数), 笔算不进位, 笔算进位."""
 
+    level_kp_codes = (("M3B05",), ("M3B06",), ("M3B06",))
     key, name, grade, kp_codes = "mul_2digit", "两位数乘两位数", 3, ("M3B05", "M3B06")
     level_notes = ("两位数乘整十数（口算），乘的时候不进位", "两位数乘两位数，部分积都不进位",
                    "两位数乘两位数，有进位")
@@ -146,6 +151,7 @@ def _division(key: str, dividend: int, divisor: int, difficulty: int, minutes: f
 class DivOneDigit(Generator):
     """除数是一位数的除法 (and 有余数的除法): the remainder is typed 「商……余数」, e.g. ``7……3``."""
 
+    level_kp_codes = (("M3B02",), ("M3B03",), ("M2B07", "M3B03"))
     key, name, grade, kp_codes = "div_1digit", "除数是一位数的除法", 3, ("M2B07", "M3B02", "M3B03")
     level_notes = ("两位或三位数除以一位数，每一位都能整除（口算）", "两位或三位数除以一位数，没有余数（笔算），商至少两位",
                    "两位或三位数除以一位数，有余数（商……余数）")
@@ -173,6 +179,7 @@ class DivOneDigit(Generator):
 class DivTwoDigit(Generator):
     """除数是两位数的除法: 口算 (整十数), 笔算试商, 有余数."""
 
+    level_kp_codes = (("M4A10",), ("M4A11",), ("M4A11",))
     key, name, grade, kp_codes = "div_2digit", "除数是两位数的除法", 4, ("M4A10", "M4A11")
     level_notes = ("除数是整十数，商是一位数，没有余数（口算）", "两位数除数，两位或三位被除数，没有余数",
                    "两位数除数，三位被除数，有余数（商……余数）")

@@ -28,6 +28,7 @@ def places_of(value: Fraction) -> int:
 class DecimalAddSub(Generator):
     """小数加减法."""
 
+    level_kp_codes = (("M3B11",), ("M4B11",), ("M4B11",))
     key, name, grade, kp_codes = "decimal_add_sub", "小数加减法", 3, ("M3B11", "M4B11")
     forms, decimal_answers = DECIMAL_FORMS, True
     level_notes = ("两个一位小数相加减，都小于10", "一位或两位小数，小数位数不同，都小于100",
@@ -57,6 +58,7 @@ class DecimalAddSub(Generator):
 class DecimalMul(Generator):
     """小数乘法: 小数乘整数, 小数乘小数."""
 
+    level_kp_codes = (("M5A01",), ("M5A02",), ("M5A02",))
     key, name, grade, kp_codes = "decimal_mul", "小数乘法", 5, ("M5A01", "M5A02")
     forms, decimal_answers = DECIMAL_FORMS, True
     level_notes = ("一位或两位小数乘2–99的整数", "一位小数乘一位小数", "两个小数相乘，小数位数合计至少3位")
@@ -78,6 +80,7 @@ class DecimalMul(Generator):
 class DecimalDiv(Generator):
     """小数除法: 除数是整数, 一个数除以小数 — every quotient terminates (built as quotient × divisor)."""
 
+    level_kp_codes = (("M5A05",), ("M5A06",), ("M5A06",))
     key, name, grade, kp_codes = "decimal_div", "小数除法", 5, ("M5A05", "M5A06")
     forms, decimal_answers = DECIMAL_FORMS, True
     level_notes = ("小数除以2–20的整数，商是有限小数", "除数是一位小数，除得尽", "除数是两位小数，除得尽")
@@ -101,7 +104,8 @@ class FractionAddSub(Generator):
     """分数加减法: level 1 同分母 (三年级, 和不超过1, 不要求约分), 2 one denominator a multiple of the other,
     3 unlike denominators (异分母, 结果要化成最简分数)."""
 
-    key, name, grade, kp_codes = "fraction_add_sub", "分数加减法", 3, ("M3A12", "M5B15", "M5B16")
+    level_kp_codes = (("M3A12",), ("M5B15",), ("M5B15",))
+    key, name, grade, kp_codes = "fraction_add_sub", "分数加减法", 3, ("M3A12", "M5B15")
     reduced_only, forms = True, FRACTION_FORMS
     level_notes = ("同分母分数加减，分母不超过10，结果不超过1（可以不约分）",
                    "一个分母是另一个的2或3倍，结果要约成最简分数", "异分母分数加减，结果要约成最简分数")
@@ -135,6 +139,7 @@ class FractionAddSub(Generator):
 class FractionMulDiv(Generator):
     """分数乘除法 (六年级): 分数乘整数, 分数乘分数, 分数除法; results in lowest terms."""
 
+    level_kp_codes = (("M6A01",), ("M6A02",), ("M6A05", "M6A06"))
     key, name, grade, kp_codes = "fraction_mul_div", "分数乘除法", 6, ("M6A01", "M6A02", "M6A05", "M6A06")
     reduced_only, forms = True, FRACTION_FORMS
     level_notes = ("真分数乘2–12的整数", "真分数乘真分数", "真分数除以真分数或2–9的整数")
