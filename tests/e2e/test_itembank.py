@@ -38,3 +38,39 @@ def test_student_is_refused(page, server: str) -> None:
     login(page, server, "20240101")
     response = page.goto(server + "/itembank/")
     assert response.status == 403
+
+
+def test_teacher_imports_a_word_file_of_twenty_questions(page, server: str, tmp_path) -> None:
+    from yincai.itembank.tests.helpers import docx_bytes, twenty_lines
+
+    path = tmp_path / "第七单元练习.docx"
+    path.write_bytes(docx_bytes(twenty_lines()))
+    login(page, server, "t3math1")
+    page.goto(server + "/itembank/import/")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("#upload-items")
+    page.wait_for_selector("#import-rows")
+    assert page.locator("#import-rows tr.import-row").count() == 20
+    selects = page.locator("#import-rows td.suggestions select")
+    assert selects.count() == 20
+    first_choices = [selects.nth(i).locator("option").first.inner_text() for i in range(20)]
+    assert all(c and c != "不标注知识点" for c in first_choices)  # every question has a suggested KP
+    page.wait_for_selector("body.math-ready")
+    screenshot(page, "itembank-word-import-preview")
+    page.click("#confirm-import")
+    page.wait_for_url(server + "/itembank/?mine=1")
+    assert "已导入 20 道题" in page.inner_text("main")
+
+
+def test_teacher_writes_an_item_with_a_formula_and_picks_a_kp(page, server: str) -> None:
+    login(page, server, "t3math1")
+    page.goto(server + "/itembank/new/")
+    page.fill("#id_stem", "计算：$\\frac{5}{8} - \\frac{3}{8}$ =")
+    page.wait_for_selector("#stem-preview .katex .mfrac")
+    page.fill("#kp-search", "同分母")
+    page.locator("#kp-results a", has_text="M3A12").first.click()
+    assert page.input_value("#id_kp_text") == "M3A12"
+    page.fill("input[name=answer]", "1/4")
+    page.click("#save-item")
+    page.wait_for_selector(".messages")
+    assert "题目已保存" in page.inner_text("main")

@@ -232,7 +232,7 @@ def check_questions(questions: list[Question], *, where: str) -> None:
                 problems.append(f"{at}：题型「{raw_type}」无法识别（可用：口算、填空、选择、判断、计算、解决问题、其他）")
             q.item_type = TYPE_LABELS.get(raw_type, "other")
         else:
-            q.item_type = "choice" if q.choices else "other"
+            q.item_type = "choice" if q.choices else ""  # the importer guesses from the stem
         raw_layer = (q.layer or "基础").strip().lower()
         if raw_layer not in LAYER_LABELS and raw_layer not in ("basic", "extended", "challenge"):
             problems.append(f"{at}：层级「{q.layer}」无法识别（可用：基础、提高、拓展）")

@@ -20,7 +20,7 @@ from yincai.engine.generators import GENERATORS, GeneratedItem, generate_distinc
 from yincai.imports.parsing import ImportFileError
 from yincai.itembank.models import ITEM_TYPES, LAYERS, BankItem, ItemImport, VariantFamily
 from yincai.itembank.parsing import QuestionsRefused, read_docx, read_excel
-from yincai.itembank.suggest import suggest_kps
+from yincai.itembank.suggest import guess_item_type, suggest_kps
 from yincai.oversight.services import audit_write
 from yincai.school.models import Staff, Subject
 
@@ -209,7 +209,10 @@ def import_create(*, author: Staff, subject: Subject, grade_level: int, content:
     matcher = KPMatcher(candidates, aliases=kp_aliases(author.school, subject), grade=grade_level)
     for q in questions:
         q["suggestions"] = suggest_kps(q["stem"], q["kp_text"], matcher=matcher, candidates=candidates,
-                                       grade=grade_level)
+                                       grade=grade_level, answer=q["answer"])
+        q["item_type"] = q["item_type"] or guess_item_type(q["stem"], grade_level)
+        if "$" not in q["stem"]:
+            q["stem"] = to_tex(q["stem"])  # 3/4 → $\dfrac{3}{4}$, rendered by KaTeX
     return ItemImport.objects.create(
         school=author.school, subject=subject, grade_level=grade_level, kind=kind, file_name=file_name[:200],
         file_sha256=hashlib.sha256(content).hexdigest(), rows=questions, created_by=author)

@@ -13,7 +13,7 @@ from yincai.curriculum.matching import Candidate, KPMatcher, normalise, split_la
 MIN_OVERLAP = 0.5
 
 
-def arithmetic_codes(stem: str, grade: int) -> list[str]:
+def arithmetic_codes(stem: str, grade: int, answer: str = "") -> list[str]:
     """KP codes of the computation a stem asks for, most specific first; [] when it is not a computation."""
     s = stem.replace("\\times", "×").replace("\\div", "÷").replace("*", "×")
     s = re.sub(r"\\frac\{(\d+)\}\{(\d+)\}", r"\1/\2", s)
@@ -42,6 +42,8 @@ def arithmetic_codes(stem: str, grade: int) -> list[str]:
         divisor = int(m.group(1)) if m else 1
         if divisor >= 10:
             return ["M4A11", "M4A10"]
+        if re.search(r"…|\.\.\.|余", answer):
+            return ["M2B07", "M3B03"]
         return ["M3B03", "M2B07"] if max(numbers) > 81 else ["M2B05", "M2B07"]
     if "×" in ops:
         big = sorted(numbers)[-2:]
@@ -65,7 +67,7 @@ def _label(c: Candidate) -> str:
 
 
 def suggest_kps(stem: str, kp_text: str, *, matcher: KPMatcher, candidates: Sequence[Candidate], grade: int,
-                limit: int = 4) -> list[dict[str, Any]]:
+                answer: str = "", limit: int = 4) -> list[dict[str, Any]]:
     """Ranked suggestions, each {"kp_ids", "text", "why"}; the first one is preselected in the preview."""
     out: list[dict[str, Any]] = []
     seen: set[tuple[int, ...]] = set()
@@ -84,7 +86,7 @@ def suggest_kps(stem: str, kp_text: str, *, matcher: KPMatcher, candidates: Sequ
         for s in m.suggestions[:2]:
             add(s.kp_ids, s.text, "知识点（相近）")
     by_code = {c.code: c for c in candidates}
-    for code in arithmetic_codes(stem, grade):
+    for code in arithmetic_codes(stem, grade, answer):
         if code in by_code:
             add([by_code[code].id], _label(by_code[code]), "算式")
     words = normalise(re.sub(r"\$[^$]*\$|[\d.]+", " ", stem))
@@ -102,3 +104,15 @@ def suggest_kps(stem: str, kp_text: str, *, matcher: KPMatcher, candidates: Sequ
         for _, c in scored[:limit]:
             add([c.id], _label(c), "题干文字")
     return out[:limit]
+
+
+def guess_item_type(stem: str, grade: int) -> str:
+    """题型 of an imported question that did not say: a bare computation is 计算 (口算 in grades 1–2),
+    a question sentence 解决问题, a blank to fill 填空."""
+    if re.search(r"_{2,}|（\s*）|\(\s*\)", stem):
+        return "fill"
+    if re.search(r"[？?]", stem):
+        return "word"
+    if arithmetic_codes(stem, grade):
+        return "oral" if grade <= 2 else "calc"
+    return "other"

@@ -34,7 +34,9 @@ def test_twenty_numbered_questions_become_twenty_previewed_items_with_suggested_
     assert [r["number"] for r in batch.rows] == [str(i) for i in range(1, 21)]
     assert all(r["suggestions"] for r in batch.rows), [r["stem"] for r in batch.rows if not r["suggestions"]]
     by_number = {r["number"]: r for r in batch.rows}
-    assert by_number["3"]["answer"] == "7……5"
+    assert by_number["3"]["answer"] == "7……5" and by_number["3"]["suggestions"][0]["text"].startswith("M2B07")
+    assert by_number["1"]["stem"].startswith("计算：$\\dfrac{3}{4}$") and by_number["1"]["item_type"] == "calc"
+    assert by_number["7"]["item_type"] == "word" and by_number["11"]["item_type"] == "calc"
     assert by_number["7"]["suggestions"][0]["text"].startswith("M3A12")  # 知识点 line matched by name
     assert by_number["8"]["item_type"] == "word" and by_number["8"]["layer"] == "extended"
     assert by_number["8"]["minutes"] == "3.0"
