@@ -110,7 +110,7 @@ def item_create(*, author: Staff, data: ItemData, family: VariantFamily | None =
 
 
 @transaction.atomic
-def item_update(*, item: BankItem, editor: Staff, data: ItemData) -> BankItem:
+def item_update(*, item: BankItem, editor: Staff, data: ItemData, family: VariantFamily | None = None) -> BankItem:
     minutes, kp_ids = _validate(data, editor.school)
     if item.author_id != editor.pk and not data.shared:
         raise ItemInvalid(["只有出题人可以把题目设为不共享"])
@@ -119,6 +119,7 @@ def item_update(*, item: BankItem, editor: Staff, data: ItemData) -> BankItem:
                         ("solution", data.solution.strip()), ("minutes", minutes), ("source", data.source.strip()),
                         ("shared", data.shared), ("choices", list(data.choices))):
         setattr(item, name, value)
+    item.family = family
     item.updated_by, item.updated_at = editor, timezone.now()
     item.save()
     item.knowledge_points.set(kp_ids)

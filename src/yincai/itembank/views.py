@@ -18,7 +18,7 @@ from yincai.engine.generators import GENERATORS, to_tex
 from yincai.imports.exports import table_response
 from yincai.itembank import selectors
 from yincai.itembank.exports import items_table
-from yincai.itembank.models import ITEM_TYPES, LAYERS, BankItem
+from yincai.itembank.models import ITEM_TYPES, LAYERS, BankItem, VariantFamily
 from yincai.itembank.services import (
     MAX_GENERATE,
     ImportRefusedError,
@@ -75,8 +75,16 @@ def _item_data(post: Any) -> ItemData:
 
 
 def _form(request: HttpRequest, item: BankItem | None, values: dict[str, Any], problems: list[str]) -> HttpResponse:
-    return render(request, "itembank/form.html", _choices() | {"item": item, "v": values, "problems": problems},
+    families = selectors.families_visible_to(request.user).order_by("name")
+    return render(request, "itembank/form.html", _choices() | {"item": item, "v": values, "problems": problems,
+                                                               "families": families},
                   status=400 if problems else 200)
+
+
+def _family(request: HttpRequest) -> VariantFamily | None:
+    """The chosen 变式题组, only among those the user sees (another id is ignored)."""
+    raw = request.POST.get("family", "")
+    return selectors.families_visible_to(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
 
 
 def _values(item: BankItem | None) -> dict[str, Any]:
@@ -87,7 +95,8 @@ def _values(item: BankItem | None) -> dict[str, Any]:
     return {"subject": str(item.subject_id), "grade_level": str(item.grade_level), "item_type": item.item_type,
             "layer": item.layer, "stem": item.stem, "answer": item.answer, "solution": item.solution,
             "minutes": str(item.minutes), "source": item.source, "shared": "on" if item.shared else "",
-            "kp_text": "、".join(k.code for k in item.knowledge_points.all()), "choices": "\n".join(item.choices)}
+            "kp_text": "、".join(k.code for k in item.knowledge_points.all()), "choices": "\n".join(item.choices),
+            "family": str(item.family_id or "")}
 
 
 @role_required(*BANK_ROLES)
@@ -98,7 +107,7 @@ def create(request: HttpRequest) -> HttpResponse:
     if staff is None:
         return _form(request, None, request.POST.dict(), ["只有本校教师可以出题"])
     try:
-        item = item_create(author=staff, data=_item_data(request.POST))
+        item = item_create(author=staff, data=_item_data(request.POST), family=_family(request))
     except ItemInvalid as exc:
         return _form(request, None, request.POST.dict(), exc.problems)
     messages.success(request, "题目已保存")
@@ -114,7 +123,7 @@ def edit(request: HttpRequest, bank_item_id: int) -> HttpResponse:
     try:
         if staff is None:
             raise ItemInvalid(["只有本校教师可以修改题目"])
-        item_update(item=item, editor=staff, data=_item_data(request.POST))
+        item_update(item=item, editor=staff, data=_item_data(request.POST), family=_family(request))
     except ItemInvalid as exc:
         return _form(request, item, request.POST.dict(), exc.problems)
     messages.success(request, "修改已保存")

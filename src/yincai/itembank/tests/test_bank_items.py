@@ -155,3 +155,14 @@ def test_students_parents_and_non_teaching_staff_are_refused(personas: Personas,
     assert _post_item(client).status_code == 403
     assert client.post("/itembank/generate/", {"generator": "times_table", "level": "1", "count": "3"}).status_code == 403
     assert counts() == before
+
+
+def test_an_item_joins_a_visible_family_only(personas: Personas) -> None:
+    ma = _client(personas, "ma")
+    ma.post("/itembank/generate/", {"generator": "times_table", "level": "2", "count": "3", "seed": "2"})
+    family = VariantFamily.objects.get(generator="times_table", created_by__user__username="ma")
+    _post_item(ma, stem="组内新题 6 × 7 =", answer="42", family=str(family.pk))
+    assert BankItem.objects.get(stem="组内新题 6 × 7 =").family == family
+    hidden = VariantFamily.objects.create(school=personas.school, name="别人的私有组")  # no visible item in it
+    _post_item(ma, stem="组外新题 6 × 8 =", answer="48", family=str(hidden.pk))
+    assert BankItem.objects.get(stem="组外新题 6 × 8 =").family is None
