@@ -30,6 +30,9 @@ src/yincai/static/vendor/.built: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p src/yincai/static/vendor
 	cp node_modules/echarts/dist/echarts.min.js node_modules/htmx.org/dist/htmx.min.js src/yincai/static/vendor/
+	mkdir -p src/yincai/static/vendor/katex
+	cp -r node_modules/katex/dist/katex.min.css node_modules/katex/dist/katex.min.js \
+	  node_modules/katex/dist/contrib/auto-render.min.js node_modules/katex/dist/fonts src/yincai/static/vendor/katex/
 	touch $@
 
 # Debian packages, installed only when missing (apt-get update once first).

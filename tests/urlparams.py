@@ -114,6 +114,28 @@ def _handbook_job(p: Personas, klass: Any) -> int:
                                                defaults={"status": "done", "pdf": b"%PDF", "zip": b"PK", "total": 1,
                                                          "done": 1})
     return job.pk
+def _bank_item(p: Personas, author: str, shared: bool) -> int:
+    """A grade-3 math item of the bank by `author` (shared with the school or private)."""
+    from yincai.itembank.models import BankItem
+    from yincai.school.models import Staff, Subject
+
+    item, _ = BankItem.objects.get_or_create(
+        school=p.school, stem=f"矩阵题-{author}", defaults={
+            "subject": Subject.objects.get(code="math"), "grade_level": 3, "item_type": "calc", "answer": "1",
+            "author": Staff.objects.get(user__username=author), "shared": shared})
+    return item.pk
+
+
+def _item_import(p: Personas, author: str, grade: int) -> int:
+    """A Word-import preview for `grade` uploaded by `author`."""
+    from yincai.itembank.models import ItemImport
+    from yincai.school.models import Staff, Subject
+
+    batch, _ = ItemImport.objects.get_or_create(
+        school=p.school, file_name=f"matrix-{author}.docx", defaults={
+            "subject": Subject.objects.get(code="math"), "grade_level": grade, "kind": "word", "file_sha256": "0" * 64,
+            "created_by": Staff.objects.get(user__username=author)})
+    return batch.pk
 
 
 URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
@@ -134,6 +156,8 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "homework_id": (lambda p: _homework(p, p.class31, "ma"), lambda p: _homework(p, p.class41, "wang")),
     "assignment_id": (lambda p: _assignment(p, p.alice, p.class31, "ma"), lambda p: _assignment(p, p.dan, p.class41, "wang")),
     "entry_id": (lambda p: _wrong_entry(p, p.alice), lambda p: _wrong_entry(p, p.dan)),
+    "bank_item_id": (lambda p: _bank_item(p, "hu", True), lambda p: _bank_item(p, "wang", False)),
+    "item_import_id": (lambda p: _item_import(p, "hu", 3), lambda p: _item_import(p, "wang", 4)),
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

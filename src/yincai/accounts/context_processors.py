@@ -19,6 +19,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("数据导入", "imports:index", TEACHING_ROLES),
     ("诊断与分层", "insight:overview", TEACHING_ROLES | {Role.COUNSELOR}),
     ("学业预警", "insight:alerts", TEACHING_ROLES),
+    ("题库", "itembank:index", TEACHING_ROLES),
     ("培优辅差", "support:home", STAFF_ROLES),
     ("分层作业", "homework:index", frozenset(Role)),
     ("成效评估", "evaluation:dashboard", frozenset({Role.ADMIN, Role.GRADE_LEAD, Role.HEAD_TEACHER, Role.SUBJECT_TEACHER})),

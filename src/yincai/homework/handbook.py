@@ -12,14 +12,13 @@ import random
 import threading
 import zipfile
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 from django.db import close_old_connections, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from yincai.engine.generators import GENERATORS, format_answer
+from yincai.engine.generators import GENERATORS
 from yincai.homework.models import HandbookJob, WrongBookEntry
 from yincai.insight.models import WeakKP
 from yincai.itembank.models import BankItem
@@ -68,13 +67,13 @@ def _variants(kp_code: str, kp_id: int, rng: random.Random, counter: list[int]) 
     if generators:
         seen: set[str] = set()
         for _ in range(20 * VARIANTS_PER_KP):
-            item = rng.choice(generators).generate(rng, rng.randint(1, 2))
+            gen = rng.choice(generators)
+            item = gen.generate(rng, rng.randint(1, 2))
             if item.stem in seen:
                 continue
             seen.add(item.stem)
             counter[0] += 1
-            answer = item.answer if not isinstance(item.answer, Fraction) else item.answer
-            out.append(Exercise(counter[0], item.stem, format_answer(answer)))
+            out.append(Exercise(counter[0], item.stem, gen.answer_text(item)))
             if len(out) == VARIANTS_PER_KP:
                 break
         return out

@@ -2,4 +2,4 @@ from __future__ import annotations
 
 from yincai.admin_registry import register_app_models
 
-register_app_models("itembank")
+register_app_models("itembank", read_only=("ItemImport",))

@@ -21,6 +21,8 @@ class VariantFamily(models.Model):
     school = models.ForeignKey(School, on_delete=models.CASCADE, verbose_name="学校")
     name = models.CharField("名称", max_length=100)
     generator = models.CharField("生成器", max_length=50, blank=True)  # key in engine.generators.GENERATORS
+    created_by = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name="创建人")
 
     class Meta:
         verbose_name = verbose_name_plural = "变式题组"
@@ -50,6 +52,9 @@ class BankItem(models.Model):
     author = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="作者")
     shared = models.BooleanField("全校共享", default=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
+    updated_by = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name="最后修改人")
+    updated_at = models.DateTimeField("修改时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "题目(题库)"
@@ -58,3 +63,31 @@ class BankItem(models.Model):
 
     def __str__(self) -> str:
         return self.stem[:40]
+
+
+class ItemImport(models.Model):
+    """An uploaded Excel/Word file of questions, parsed into a preview; items are written only on confirm."""
+
+    KIND_CHOICES = [("excel", "Excel"), ("word", "Word")]
+    STATUS_CHOICES = [("preview", "待确认"), ("committed", "已导入")]
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, verbose_name="学校")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, verbose_name="学科")
+    grade_level = models.PositiveSmallIntegerField("年级")
+    kind = models.CharField("类型", max_length=10, choices=KIND_CHOICES)
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default="preview")
+    file_name = models.CharField("文件名", max_length=200)
+    file_sha256 = models.CharField("文件指纹", max_length=64)
+    rows = models.JSONField("题目预览", default=list, blank=True)  # parsed questions with suggested KPs
+    warnings = models.JSONField("提醒", default=list, blank=True)
+    created_by = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="导入人")
+    created_at = models.DateTimeField("上传时间", default=timezone.now)
+    committed_at = models.DateTimeField("导入时间", null=True, blank=True)
+    family = models.ForeignKey(VariantFamily, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="变式题组")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "题目导入"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
