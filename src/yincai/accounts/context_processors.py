@@ -25,6 +25,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("常规检查", "leadership:checks", frozenset({Role.ADMIN})),
     ("工作计划", "leadership:plan", STAFF_ROLES),
     ("审计日志", "web:audit_log", frozenset({Role.ADMIN})),
+    ("家校协同", "homeschool:home", frozenset(Role)),
     ("我的成长", "web:me", frozenset({Role.STUDENT})),
 ]
 
