@@ -134,7 +134,10 @@ def surveys_managed_by(user: Any, term: Term | None = None) -> QuerySet[Question
 def questionnaire_create(*, author: Staff, term: Term, title: str, audiences: list[str], anonymous: bool,
                          school_class: SchoolClass | None = None, grade: Grade | None = None,
                          intro: str = "", template: str = "") -> Questionnaire:
-    if not title.strip():
+    if template and template not in TEMPLATES:
+        raise ValidationError("未知的问卷模板")
+    title = title.strip() or (TEMPLATES[template]["title"] if template else "")
+    if not title:
         raise ValidationError("请填写问卷标题")
     allowed = {"for_students", "for_parents", "for_teachers"}
     if not audiences or set(audiences) - allowed:
@@ -144,8 +147,6 @@ def questionnaire_create(*, author: Staff, term: Term, title: str, audiences: li
                                      grade=grade if school_class is None else None, created_by=author,
                                      **{a: True for a in audiences})
     if template:
-        if template not in TEMPLATES:
-            raise ValidationError("未知的问卷模板")
         for kind, text, options in TEMPLATES[template]["questions"]:
             question_add(questionnaire=q, kind=kind, text=text, options=options)
     return q
