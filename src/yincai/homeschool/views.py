@@ -81,6 +81,7 @@ def child_consent(request: HttpRequest, student_id: int) -> HttpResponse:
     return render(request, "homeschool/consent.html", {
         "child": child, "rows": rows, "history": history, "needs": consent.needs_guardian_consent(child),
         "policy_version": consent.POLICY_VERSION, "requests": child.data_requests.all()[:10],
+        "klass": child.class_in(Term.current()) if Term.current() else None,
     })
 
 
