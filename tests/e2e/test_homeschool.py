@@ -64,7 +64,7 @@ def test_parent_consent_and_workshop_then_head_teacher_contact(phone, server: st
     page.goto(consent_url)
     page.locator("li[data-purpose=honor]").get_by_role("button", name="撤回同意").click()
     page.wait_for_url(consent_url)
-    assert "未同意" in page.locator("li[data-purpose=honor]").inner_text()
+    assert "已撤回" in page.locator("li[data-purpose=honor]").inner_text()
     assert "撤回“荣誉墙照片与姓名”" in page.locator("main").inner_text()  # history kept
     screenshot(page, "homeschool-04-consent-withdrawn")
     page.get_by_role("link", name=re.compile("荣誉墙")).click()

@@ -15,6 +15,7 @@ from yincai.accounts.roles import Role, roles_of
 from yincai.homeschool import contacts, parentschool, rights, surveys
 from yincai.homeschool.models import DataRequest, HomeContact, Question, Questionnaire, Workshop
 from yincai.homeschool.views import _errors, _workshop
+from yincai.oversight.services import audit_sensitive_read
 from yincai.school.models import Grade, Guardian, Term
 from yincai.school.selectors import classes_visible_to, staff_of, students_visible_to
 
@@ -45,6 +46,7 @@ def student_contacts(request: HttpRequest, student_id: int) -> HttpResponse:
             return redirect("homeschool:student_contacts", student_id=student.pk)
         except (ValidationError, ValueError) as e:
             _errors(request, e if isinstance(e, ValidationError) else ValidationError("日期格式不正确"))
+    audit_sensitive_read(student_id=student.pk, what="家校联系记录")
     return render(request, "homeschool/contacts.html", {
         "student": student, "contacts": contacts.contacts_of(student), "kinds": HomeContact.KIND_CHOICES,
         "today": timezone.localdate(), "klass": student.class_in(Term.current()),

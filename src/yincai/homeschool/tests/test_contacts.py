@@ -98,3 +98,10 @@ def test_a_teacher_of_another_class_cannot_log_or_read_contacts(personas: Person
     assert ma2.get(f"/homeschool/classes/{personas.class31.pk}/contacts/").status_code == 404
     assert HomeContact.objects.count() == 1
     assert client_for(personas, "pa").get(f"/homeschool/students/{personas.alice.pk}/contacts/").status_code == 403
+
+
+def test_reading_a_students_contacts_is_audited(personas: Personas) -> None:
+    from yincai.oversight.models import AuditLog
+
+    client_for(personas, "hu").get(f"/homeschool/students/{personas.alice.pk}/contacts/")
+    assert AuditLog.objects.filter(action="read_sensitive", model="家校联系记录", student_id=personas.alice.pk).exists()
