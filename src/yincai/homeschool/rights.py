@@ -46,7 +46,7 @@ def _value(v: Any) -> Any:
     return v
 
 
-def _rows(qs: Any, *, skip: set[str] = frozenset()) -> list[dict[str, Any]]:  # type: ignore[assignment]
+def _rows(qs: Any, *, skip: frozenset[str] | set[str] = frozenset()) -> list[dict[str, Any]]:
     out = []
     for obj in qs:
         row: dict[str, Any] = {}
@@ -72,7 +72,7 @@ def child_records(student: Student) -> dict[str, Any]:
 
     plans = []
     for plan in SupportPlan.objects.filter(student=student).select_related("subject", "term"):
-        skip = set() if plan.causes_shared else PLAN_PRIVATE_FIELDS
+        skip: set[str] = set() if plan.causes_shared else PLAN_PRIVATE_FIELDS
         row = _rows([plan], skip=skip)[0]
         row["目标"] = _rows(PlanGoal.objects.filter(plan=plan))
         row["复查小结"] = _rows(PlanReview.objects.filter(plan=plan))
