@@ -115,6 +115,12 @@ def build_personas() -> Personas:
     FamilyProfile.objects.create(student=alice, structure="双亲", notes="测试用家庭情况")
     FamilyProfile.objects.create(student=dan, structure="单亲", notes="dan 的家庭情况")
     PsychNote.objects.create(student=alice, author=zhou, content="测试用心理记录")
+    from yincai.homeschool.models import ConsentRecord
+
+    # alice's mother consented to both records (PIPL art. 31)
+    for purpose in ("family", "psych"):
+        ConsentRecord.objects.create(student=alice, guardian=Guardian.objects.get(user__username="pa"),
+                                     purpose=purpose, granted=True)
     # role value → the persona holding it, so tests can ask personas.user(Role.MENTOR)
     for role, name in ((Role.ADMIN, "wang"), (Role.GRADE_LEAD, "lin"), (Role.HEAD_TEACHER, "hu"),
                        (Role.SUBJECT_TEACHER, "ma"), (Role.MENTOR, "mei"), (Role.COUNSELOR, "zhou"),

@@ -114,6 +114,8 @@ def _handbook_job(p: Personas, klass: Any) -> int:
                                                defaults={"status": "done", "pdf": b"%PDF", "zip": b"PK", "total": 1,
                                                          "done": 1})
     return job.pk
+
+
 def _bank_item(p: Personas, author: str, shared: bool) -> int:
     """A grade-3 math item of the bank by `author` (shared with the school or private)."""
     from yincai.itembank.models import BankItem
@@ -138,6 +140,57 @@ def _item_import(p: Personas, author: str, grade: int) -> int:
     return batch.pk
 
 
+def _workshop(p: Personas, klass: Any, author: str) -> Any:
+    """A 家长座谈会 of `klass` by `author` (家长学校), created inside the test on first use."""
+    import datetime
+
+    from django.utils import timezone
+
+    from yincai.homeschool.models import Workshop
+    from yincai.school.models import Staff
+
+    w, _ = Workshop.objects.get_or_create(
+        term=p.term, school_class=klass, kind="forum", topic=f"家长座谈会-{klass.pk}",
+        defaults={"school": p.school, "starts_at": timezone.now() + datetime.timedelta(days=3), "place": "教室",
+                  "created_by": Staff.objects.get(user__username=author)})
+    return w
+
+
+def _material(p: Personas, klass: Any, author: str) -> int:
+    from yincai.homeschool.models import WorkshopMaterial
+
+    m, _ = WorkshopMaterial.objects.get_or_create(workshop=_workshop(p, klass, author), name="讲义.txt",
+                                                  defaults={"content": b"x", "content_type": "text/plain"})
+    return m.pk
+
+
+def _checkin_token(p: Personas, klass: Any, author: str) -> str:
+    from yincai.homeschool.parentschool import checkin_token
+
+    return checkin_token(_workshop(p, klass, author))
+
+
+def _questionnaire(p: Personas, klass: Any, author: str) -> int:
+    """An open, named questionnaire for the students, parents and teachers of `klass`."""
+    from yincai.homeschool.models import Question, Questionnaire
+    from yincai.school.models import Staff
+
+    q, created = Questionnaire.objects.get_or_create(
+        term=p.term, school_class=klass, title=f"家长满意度-{klass.pk}",
+        defaults={"school": p.school, "for_students": True, "for_parents": True, "for_teachers": True,
+                  "anonymous": False, "status": "open", "created_by": Staff.objects.get(user__username=author)})
+    if created:
+        Question.objects.create(questionnaire=q, order=1, kind="single", text="满意吗", options=["满意", "不满意"])
+    return q.pk
+
+
+def _data_request(p: Personas, student: Any) -> int:
+    from yincai.homeschool.models import DataRequest
+
+    r, _ = DataRequest.objects.get_or_create(student=student, defaults={"reason": "matrix"})
+    return r.pk
+
+
 URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "batch_id": (lambda p: _import_batch(p, p.math_assessment), lambda p: _import_batch(p, p.other_assessment)),
     "student_id": (lambda p: p.alice.pk, lambda p: p.dan.pk),
@@ -158,6 +211,11 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "entry_id": (lambda p: _wrong_entry(p, p.alice), lambda p: _wrong_entry(p, p.dan)),
     "bank_item_id": (lambda p: _bank_item(p, "hu", True), lambda p: _bank_item(p, "wang", False)),
     "item_import_id": (lambda p: _item_import(p, "hu", 3), lambda p: _item_import(p, "wang", 4)),
+    "workshop_id": (lambda p: _workshop(p, p.class31, "hu").pk, lambda p: _workshop(p, p.class41, "wang").pk),
+    "material_id": (lambda p: _material(p, p.class31, "hu"), lambda p: _material(p, p.class41, "wang")),
+    "token": (lambda p: _checkin_token(p, p.class31, "hu"), lambda p: _checkin_token(p, p.class41, "wang")),
+    "questionnaire_id": (lambda p: _questionnaire(p, p.class31, "hu"), lambda p: _questionnaire(p, p.class41, "wang")),
+    "request_id": (lambda p: _data_request(p, p.alice), lambda p: _data_request(p, p.dan)),
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("security/", include("yincai.security.urls")),
     path("retention/", include("yincai.retention.urls")),
+    path("homeschool/", include("yincai.homeschool.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
 ]

@@ -29,6 +29,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("工作计划", "leadership:plan", STAFF_ROLES),
     ("审计日志", "web:audit_log", frozenset({Role.ADMIN})),
     ("账号与登录凭条", "accounts:manage", frozenset({Role.ADMIN, Role.HEAD_TEACHER})),
+    ("家校协同", "homeschool:home", frozenset(Role)),
     ("我的成长", "web:me", frozenset({Role.STUDENT})),
 ]
 

@@ -451,6 +451,9 @@ def build_demo_school(
     recompute_school(term=builder.term)
     confirm_demo_tiers(term=builder.term)
     seed_support(term=builder.term)
+    from yincai.homeschool.demo import seed_homeschool  # consents, 家长学校, questionnaire templates
+
+    seed_homeschool(term=builder.term)
     return DemoResult(
         school=builder.school,
         students=Student.objects.filter(school=builder.school, enrolments__term=builder.term).count(),

@@ -116,10 +116,11 @@ def may_read_psych(user: Any, term: Term | None = None) -> bool:
 
 def family_profile_for(user: Any, student: Student) -> FamilyProfile | None:
     """The family profile if the user may read it; the read is audited."""
+    from yincai.homeschool.consent import consent_given
     from yincai.oversight.services import audit_sensitive_read
 
-    if not may_read_family(user, student):
-        return None
+    if not may_read_family(user, student) or not consent_given(student, "family"):
+        return None  # without the guardian's consent nothing is shown (the page says why: consent_note)
     profile = FamilyProfile.objects.filter(student=student).first()
     audit_sensitive_read(student_id=student.pk, what="家庭情况", object_id=profile.pk if profile else "")
     return profile
@@ -127,10 +128,13 @@ def family_profile_for(user: Any, student: Student) -> FamilyProfile | None:
 
 def psych_notes_for(user: Any, student: Student) -> QuerySet[PsychNote] | None:
     """Psychology notes if the user is a counsellor or admin; the read is audited."""
+    from yincai.homeschool.consent import consent_given
     from yincai.oversight.services import audit_sensitive_read
 
     if not may_read_psych(user):
         return None
+    if not consent_given(student, "psych"):
+        return PsychNote.objects.none()  # without the guardian's consent nothing is shown (consent_note says why)
     audit_sensitive_read(student_id=student.pk, what="心理辅导记录")
     return PsychNote.objects.filter(student=student).select_related("author")
 

@@ -611,7 +611,9 @@ def honor(request: HttpRequest, class_id: int) -> HttpResponse:
     klass = sel.class_of_visible(request.user, class_id)
     if klass is None:
         raise Http404("找不到该班级")
-    return render(request, "support/honor.html", {"klass": klass, "awards": sel.honor_wall(klass)})
+    from yincai.homeschool.consent import annotate_honor_names  # names only with the guardian's consent
+
+    return render(request, "support/honor.html", {"klass": klass, "awards": annotate_honor_names(sel.honor_wall(klass))})
 
 
 @role_required(*(STAFF_ROLES | {Role.STUDENT}))
