@@ -108,6 +108,7 @@ COMMAND_MODULES = (
     "yincai.setup.cli",
     "yincai.backup.cli",
     "yincai.retention.cli",
+    "yincai.family.cli",
 )
 
 

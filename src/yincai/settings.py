@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "axes",
     "yincai.security",
     "yincai.retention",
+    "yincai.family",
     "csp",
 ]
 
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yincai.accounts.context_processors.navigation",
+                "yincai.family.context_processors.family_header",
             ],
         },
     },
@@ -121,6 +123,8 @@ USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
+# Uploaded files (message images) live here and are served only through permission-checked views.
+MEDIA_ROOT = VAR_DIR / "media"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]

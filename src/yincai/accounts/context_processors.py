@@ -26,6 +26,9 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("工作计划", "leadership:plan", STAFF_ROLES),
     ("审计日志", "web:audit_log", frozenset({Role.ADMIN})),
     ("我的成长", "web:me", frozenset({Role.STUDENT})),
+    ("家长首页", "family:portal", frozenset({Role.PARENT})),
+    ("家校沟通", "family:inbox", frozenset({Role.HEAD_TEACHER, Role.SUBJECT_TEACHER})),
+    ("家校设置", "family:settings", frozenset({Role.ADMIN})),
 ]
 
 
