@@ -56,15 +56,19 @@ def _image_response(msg: Message) -> FileResponse:
 
 @role_required(Role.PARENT)
 def portal(request: HttpRequest) -> HttpResponse:
+    """The parent's home: the first child's page (the switcher leads to the siblings)."""
     first = children_of(request.user).order_by("student_no").first()
     if first is None:
         return render(request, "family/no_child.html")
-    return redirect(reverse("family:child", args=[first.pk]))
+    return _child_page(request, first)
 
 
 @role_required(Role.PARENT)
 def child(request: HttpRequest, student_id: int) -> HttpResponse:
-    student = sel.child_of(request.user, student_id)
+    return _child_page(request, sel.child_of(request.user, student_id))
+
+
+def _child_page(request: HttpRequest, student: Any) -> HttpResponse:
     ctx = sel.child_overview(request.user, student)
     ctx["children"] = children_of(request.user).order_by("student_no")
     return render(request, "family/child.html", ctx)
