@@ -69,6 +69,16 @@ def taught_student(user: Any, student_id: int) -> Student:
     return student
 
 
+def head_taught_student(user: Any, student_id: int) -> Student:
+    """A student of a class the user heads this term (guardian accounts are the head teacher's job)."""
+    term = Term.current()
+    classes = StaffRole.objects.filter(staff__user=user, term=term, role=Role.HEAD_TEACHER).values("school_class")
+    student = Student.objects.filter(pk=student_id, enrolments__term=term, enrolments__school_class__in=classes).first()
+    if student is None:
+        raise Http404("找不到该学生")
+    return student
+
+
 def teacher_threads(user: Any) -> QuerySet[Thread]:
     return Thread.objects.filter(teacher__user=user, student__in=students_taught_by(user)).select_related("student")
 

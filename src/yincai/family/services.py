@@ -301,3 +301,25 @@ def send_outbox_async() -> threading.Thread:
     worker = threading.Thread(target=_send_in_background, name="yincai-outbox", daemon=True)
     transaction.on_commit(worker.start)
     return worker
+
+
+# ------------------------------------------------------------------------------------------ siblings
+
+
+@transaction.atomic
+def guardian_link_existing(*, student: Student, username: str, relation: str) -> Any:
+    """One login for siblings: link an existing parent account of this school to another child."""
+    from yincai.school.models import Guardian, GuardianLink
+
+    username = (username or "").strip()
+    if relation not in dict(GuardianLink.RELATION_CHOICES):
+        raise ValidationError("请选择与孩子的关系")
+    guardian = Guardian.objects.filter(user__username=username).first()
+    if guardian is None or not guardian.links.filter(student__school=student.school).exists():
+        raise ValidationError(f"本校找不到家长账号「{username}」")
+    if guardian.links.filter(student=student).exists():
+        raise ValidationError(f"{guardian.name} 已是 {student.name} 的监护人")
+    link = GuardianLink.objects.create(guardian=guardian, student=student, relation=relation)
+    notify(users=[guardian.user], text=f"您的账号已关联孩子 {student.name}，可在家长首页切换查看",
+           url=reverse("family:child", args=[student.pk]))
+    return link

@@ -15,6 +15,7 @@ urlpatterns = [
     path("inbox/<int:student_id>/", views.staff_thread, name="staff_thread"),
     path("inbox/<int:student_id>/img/<int:number>/", views.staff_image, name="staff_image"),
     path("inbox/<int:student_id>/share/", views.share_entries, name="share_entries"),
+    path("inbox/<int:student_id>/guardians/", views.guardians, name="guardians"),
     path("notes/", views.notes, name="notes"),
     path("announce/", views.announce, name="announce"),
     path("outbox/retry/", views.outbox_retry, name="outbox_retry"),

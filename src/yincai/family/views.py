@@ -160,6 +160,23 @@ def share_entries(request: HttpRequest, student_id: int) -> HttpResponse:
     })
 
 
+@role_required(Role.HEAD_TEACHER)
+def guardians(request: HttpRequest, student_id: int) -> HttpResponse:
+    """The head teacher links a parent account that already exists (an older sibling's) to this child."""
+    from yincai.school.models import GuardianLink
+
+    student = sel.head_taught_student(request.user, student_id)
+    if request.method == "POST":
+        _attempt(request, lambda: svc.guardian_link_existing(
+            student=student, username=request.POST.get("username", ""), relation=request.POST.get("relation", "")),
+            "已关联，家长用同一个账号即可切换查看")
+        return redirect(reverse("family:guardians", args=[student.pk]))
+    return render(request, "family/guardians.html", {
+        "student": student, "links": student.guardian_links.select_related("guardian__user"),
+        "relations": GuardianLink.RELATION_CHOICES,
+    })
+
+
 @role_required(*TEACHERS)
 def notes(request: HttpRequest) -> HttpResponse:
     students = sel.staff_students_for_notes(request.user)

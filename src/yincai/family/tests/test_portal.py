@@ -132,3 +132,22 @@ def test_highlights_and_shared_plan(personas: Personas) -> None:
     page = client_for(personas, "pa").get(reverse("family:child", args=[personas.alice.pk])).content.decode()
     assert "主动帮助同学" in page and "每周两次小组辅导" in page and "请督促订正错题" in page
     assert "内部原因" not in page and "辅差转化" not in page
+
+
+def test_head_teacher_links_existing_parent_account_to_sibling(personas: Personas) -> None:
+    from yincai.school.models import Enrolment, Student
+
+    sibling = Student.objects.create(school=personas.school, student_no="20240109", name="alan", gender="M")
+    Enrolment.objects.create(student=sibling, term=personas.term, school_class=personas.class31)
+    hu = client_for(personas, "hu")
+    url = reverse("family:guardians", args=[sibling.pk])
+    r = hu.post(url, {"username": "nobody", "relation": "mother"}, follow=True)
+    assert "本校找不到家长账号「nobody」" in r.content.decode()
+    assert hu.post(url, {"username": "pa", "relation": "mother"}).status_code == 302
+    assert client_for(personas, "pa").get(reverse("family:child", args=[sibling.pk])).status_code == 200
+    r = hu.post(url, {"username": "pa", "relation": "mother"}, follow=True)
+    assert "已是 alan 的监护人" in r.content.decode()
+    # only the head teacher of the child's class: ma (subject teacher) is refused, ma2 gets 404 for alice
+    assert client_for(personas, "ma").post(url, {"username": "pb", "relation": "father"}).status_code == 403
+    assert client_for(personas, "lin").get(reverse("family:guardians", args=[personas.alice.pk])).status_code == 403
+    assert GuardianLink.objects.filter(student=sibling).count() == 1
