@@ -13,7 +13,9 @@ from tests.e2e.conftest import DEMO_PASSWORD, screenshot, watch_csp
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 375, "height": 812}
-PARENT, CHILD, SIBLING = "p20240101", "20240101", "20240201"
+# a family of its own (other e2e tests use p20240101 and a 三年级(2)班 student as the "stranger")
+PARENT, CHILD, SIBLING = "p20240103", "20240103", "20240203"
+STUDENT = "20240101"
 HEAD_TEACHER, SIBLING_HEAD_TEACHER = "t3chinese1", "t3math1"  # of 三年级(1)班 and 三年级(2)班 in the demo
 
 
@@ -139,7 +141,7 @@ def test_parent_on_phone_switches_children_reads_note_and_replies(phone: object,
 
 @pytest.mark.parametrize(("username", "paths"), [
     (PARENT, ["/", "/family/", "/support/family/", "/family/notifications/"]),
-    (CHILD, ["/", "/me/", "/support/me/"]),
+    (STUDENT, ["/", "/me/", "/support/me/"]),
 ])
 def test_family_pages_fit_a_phone(phone: object, server: str, username: str, paths: list[str]) -> None:
     page = phone

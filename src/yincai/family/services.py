@@ -106,6 +106,12 @@ def notifications_mark_read(*, user: Any, now: datetime.datetime | None = None) 
     return Notification.objects.filter(user=user, read_at__isnull=True, deliver_after__lte=now).update(read_at=now)
 
 
+def notifications_mark_read_for(*, user: Any, url: str, now: datetime.datetime | None = None) -> int:
+    """Opening a page (a thread) reads the notifications that pointed to it."""
+    now = now or timezone.now()
+    return Notification.objects.filter(user=user, url=url, read_at__isnull=True, deliver_after__lte=now).update(read_at=now)
+
+
 # ------------------------------------------------------------------------------------ home guidance
 
 

@@ -77,6 +77,7 @@ def _child_page(request: HttpRequest, student: Any) -> HttpResponse:
 def _thread_page(request: HttpRequest, *, student: Any, teacher: Staff, thread: Thread | None, is_teacher: bool,
                  back: str) -> HttpResponse:
     svc.thread_mark_read(thread=thread, reader_is_teacher=is_teacher)
+    svc.notifications_mark_read_for(user=request.user, url=request.path)
     return render(request, "family/thread.html", {
         "student": student, "teacher": teacher, "thread": thread, "messages_list": sel.thread_messages(thread),
         "is_teacher": is_teacher, "back": back,

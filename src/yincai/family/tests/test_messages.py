@@ -136,7 +136,12 @@ def test_notification_centre_and_header_count(personas: Personas) -> None:
     assert "明天带量角器" in centre
     pa.post(reverse("family:notifications"))
     assert "bell-count" not in pa.get(reverse("family:portal")).content.decode()
-    assert Notification.objects.get(user=personas.users["pa"]).read_at is not None
+    assert Notification.objects.get(user=personas.users["pa"], text__contains="量角器").read_at is not None
+    # opening the thread reads the notification that pointed to it
+    hu.post(reverse("family:staff_thread", args=[personas.alice.pk]), {"text": "第二条"})
+    assert 'data-unread="1"' in pa.get(reverse("family:portal")).content.decode()
+    pa.get(reverse("family:thread", args=[personas.alice.pk, staff("hu").pk]))
+    assert "bell-count" not in pa.get(reverse("family:portal")).content.decode()
     # nobody else got it
     assert not Notification.objects.filter(user=personas.users["pb"]).exists()
 
