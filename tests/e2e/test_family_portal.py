@@ -100,6 +100,8 @@ def test_parent_on_phone_switches_children_reads_note_and_replies(phone: object,
     assert not _small_targets(page, "nav.tabbar a, nav.switcher a, .teacher-list a, header a, header button")
     chart = page.locator("[data-chart=own-progress]")
     if chart.count():
+        page.wait_for_function("document.querySelector('[data-chart]').dataset.rendered === '1'")
+        page.wait_for_timeout(1200)  # let the line animation finish before the screenshot
         box = chart.bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     _fits(page, "家长首页")

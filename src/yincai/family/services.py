@@ -19,6 +19,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
 from django.db import close_old_connections, transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -63,8 +64,11 @@ def settings_for(school: School) -> FamilySettings:
 def settings_update(*, school: School, quiet_start: datetime.time, quiet_end: datetime.time,
                     webhook_url: str = "", webhook_format: str = "text") -> FamilySettings:
     webhook_url = (webhook_url or "").strip()
-    if webhook_url and not webhook_url.startswith(("https://", "http://")):
-        raise ValidationError("机器人地址须以 https:// 开头")
+    if webhook_url:
+        try:
+            URLValidator(schemes=["http", "https"])(webhook_url)
+        except ValidationError as exc:
+            raise ValidationError("机器人地址不是有效的网址（应以 https:// 开头）") from exc
     if webhook_format not in ("text", "markdown"):
         raise ValidationError("消息格式只能是文本或 Markdown")
     fs = settings_for(school)

@@ -123,6 +123,10 @@ def test_quiet_hours_are_school_configurable(personas: Personas) -> None:
     assert svc.deliver_time(personas.school, _local(23, 0)) == _local(6, 30, 1)
     r = admin.post(reverse("family:settings"), {"quiet_start": "晚上", "quiet_end": "06:30"}, follow=True)
     assert "免打扰时间格式" in r.content.decode()
+    r = admin.post(reverse("family:settings"), {"quiet_start": "21:00", "quiet_end": "07:00",
+                                                 "webhook_url": "ftp://robot", "webhook_format": "text"}, follow=True)
+    assert "机器人地址不是有效的网址" in r.content.decode()
+    assert svc.settings_for(personas.school).webhook_url == ""
     assert client_for(personas, "hu").get(reverse("family:settings")).status_code == 403
 
 
