@@ -191,6 +191,27 @@ def _data_request(p: Personas, student: Any) -> int:
     return r.pk
 
 
+#: the smallest valid PNG (1×1), for message images created by the matrix
+PNG_1X1 = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def _image_message(p: Personas, student: Any, teachers: list[str]) -> int:
+    """Message #1 with an image in the thread of `student`'s family with each of `teachers` (family app)."""
+    from django.core.files.base import ContentFile
+
+    from yincai.family.models import Message, Thread
+    from yincai.school.models import Staff
+
+    for name in teachers:
+        thread, _ = Thread.objects.get_or_create(student=student, teacher=Staff.objects.get(user__username=name))
+        if not thread.messages.filter(number=1).exists():
+            msg = Message(thread=thread, number=1, text="图片", image_type="image/png", from_teacher=True)
+            msg.image.save("matrix.png", ContentFile(PNG_1X1), save=False)
+            msg.save()
+    return 1
+
+
 URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "batch_id": (lambda p: _import_batch(p, p.math_assessment), lambda p: _import_batch(p, p.other_assessment)),
     "student_id": (lambda p: p.alice.pk, lambda p: p.dan.pk),
@@ -216,6 +237,8 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "token": (lambda p: _checkin_token(p, p.class31, "hu"), lambda p: _checkin_token(p, p.class41, "wang")),
     "questionnaire_id": (lambda p: _questionnaire(p, p.class31, "hu"), lambda p: _questionnaire(p, p.class41, "wang")),
     "request_id": (lambda p: _data_request(p, p.alice), lambda p: _data_request(p, p.dan)),
+    # family: image #1 of the alice–hu and alice–ma threads (own), of dan–ma2 (stranger)
+    "number": (lambda p: _image_message(p, p.alice, ["hu", "ma"]), lambda p: _image_message(p, p.dan, ["ma2"])),
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

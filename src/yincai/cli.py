@@ -110,6 +110,7 @@ COMMAND_MODULES = (
     "yincai.retention.cli",
     "yincai.accounts.cli",
     "yincai.rollover.cli",
+    "yincai.family.cli",
 )
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "yincai.security",
     "yincai.retention",
     "yincai.homeschool",
+    "yincai.family",
     "csp",
     "yincai.rollover",
 ]
@@ -91,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "yincai.accounts.context_processors.navigation",
+                "yincai.family.context_processors.family_header",
             ],
         },
     },
@@ -124,6 +126,8 @@ USE_I18N = True
 USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
+# Uploaded files (message images) live here and are served only through permission-checked views.
+MEDIA_ROOT = VAR_DIR / "media"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]

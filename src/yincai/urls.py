@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("yincai.accounts.urls")),
     path("insight/", include("yincai.insight.urls")),
     path("support/", include("yincai.support.urls")),
+    path("family/", include("yincai.family.urls")),
     path("evaluation/", include("yincai.evaluation.urls")),
     path("leadership/", include("yincai.leadership.urls")),
     path("setup/", include("yincai.setup.urls")),

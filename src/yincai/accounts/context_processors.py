@@ -31,6 +31,9 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("账号与登录凭条", "accounts:manage", frozenset({Role.ADMIN, Role.HEAD_TEACHER})),
     ("家校协同", "homeschool:home", frozenset(Role)),
     ("我的成长", "web:me", frozenset({Role.STUDENT})),
+    ("家长首页", "family:portal", frozenset({Role.PARENT})),
+    ("家校沟通", "family:inbox", frozenset({Role.HEAD_TEACHER, Role.SUBJECT_TEACHER})),
+    ("家校设置", "family:settings", frozenset({Role.ADMIN})),
 ]
 
 

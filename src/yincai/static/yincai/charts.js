@@ -18,7 +18,7 @@
         own[dates.indexOf(p.date)] = rate(p.total, p);
         median[dates.indexOf(p.date)] = rate(p.class_median, p);
       });
-      series.push({ name: subject, type: "line", connectNulls: true, showSymbol: true, symbolSize: 8, data: own });
+      series.push({ name: subject, type: "line", connectNulls: true, showSymbol: true, showAllSymbol: true, symbolSize: 8, data: own });
       if (withMedian) {
         series.push({ name: subject + "·班级中位数", type: "line", connectNulls: true, symbol: "none",
                       lineStyle: { type: "dashed", width: 1 }, data: median });
