@@ -51,7 +51,10 @@ IntArray = NDArray[np.int64]
 
 
 def expected_calibration_error(
-    y_true: ArrayLike, y_prob: ArrayLike, n_bins: int = 15, strategy: Literal["uniform", "quantile"] = "uniform"
+    y_true: ArrayLike,
+    y_prob: ArrayLike,
+    n_bins: int = 15,
+    strategy: Literal["uniform", "quantile"] = "uniform",
 ) -> float:
     """Expected calibration error: ``sum_b (n_b / n) * |mean(y in b) - mean(p in b)|``.
 
@@ -128,6 +131,7 @@ class KnowledgeState:
     kp_last: FloatArray
     success: FloatArray
     failure: FloatArray
+    residual: FloatArray
     time: FloatArray
     last: FloatArray
     run_kp: IntArray
@@ -158,6 +162,7 @@ def _empty_state(n_students: int, n_kps: int, n_kh: int, n_gh: int) -> Knowledge
         kp_last=np.zeros((n_students, n_kps)),
         success=np.zeros((n_students, n_gh)),
         failure=np.zeros((n_students, n_gh)),
+        residual=np.zeros((n_students, n_gh)),
         time=np.full(n_students, np.nan),
         last=np.zeros(n_students),
         run_kp=np.full(n_students, -1, dtype=np.int64),
@@ -209,6 +214,12 @@ class StateTracker:
         ``w_0`` on the standardised features.
     coef_ : ndarray, shape (n_kps_, n_features)
         ``w_k``; KPs without training data have ``w_0``.
+    base_rate_ : float
+        Overall success rate of the training events.
+    kp_base_rate_ : ndarray, shape (n_kps_,)
+        Each KP's success rate (shrunk towards ``base_rate_`` by 10 pseudo-answers); the
+        ability residuals are answers minus these rates (a difficulty-adjusted ability, as in
+        Elo-type ratings).
     n_iter_ : tuple of int
         Newton iterations of the pooled and the per-KP stage.
 
@@ -264,12 +275,17 @@ class StateTracker:
         for h in self.ability_half_lives:
             names += [f"log1p_success_h{h:g}", f"log1p_failure_h{h:g}"]
         names += ["last_right", "last_wrong", "log1p_run_success", "log1p_run_failure", "log1p_answers"]
+        names += [f"kp_rate_h{h:g}" for h in self.kp_half_lives]
+        names += [f"rate_h{h:g}" for h in self.ability_half_lives]
+        names += [f"residual_h{h:g}" for h in self.ability_half_lives]
+        names += [f"mean_residual_h{h:g}" for h in self.ability_half_lives]
+        names += ["related_kp_residual"]
         return tuple(names)
 
     @staticmethod
     def _read(
         st: KnowledgeState, u: IntArray, k: IntArray, t: FloatArray, kr: FloatArray, gr: FloatArray
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, NDArray[np.bool_], FloatArray]:
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, NDArray[np.bool_], FloatArray, FloatArray]:
         """KP and overall counts of students ``u`` on KPs ``k``, discounted to times ``t``."""
         last_t = st.kp_time[u, k]
         has = ~np.isnan(last_t)
@@ -279,11 +295,11 @@ class StateTracker:
         g_has = ~np.isnan(st.time[u])
         g_gap = np.where(g_has, t - np.where(g_has, st.time[u], 0.0), 0.0)
         g_dec = np.exp(-gr[None, :] * np.maximum(g_gap, 0.0)[:, None])
-        return s, f, st.success[u] * g_dec, st.failure[u] * g_dec, has, gap
+        return s, f, st.success[u] * g_dec, st.failure[u] * g_dec, has, gap, st.residual[u] * g_dec
 
     def _features(self, st: KnowledgeState, u: IntArray, k: IntArray, t: FloatArray) -> FloatArray:
         kr, gr = self._rates()
-        s, f, gs, gf, has, gap = self._read(st, u, k, t, kr, gr)
+        s, f, gs, gf, has, gap, res = self._read(st, u, k, t, kr, gr)
         last = st.kp_last[u, k]
         g_any = st.n_answers[u] > 0
         run = st.run_kp[u] == k
@@ -305,13 +321,38 @@ class StateTracker:
                 np.log1p(run * st.run_success[u]),
                 np.log1p(run * st.run_failure[u]),
                 np.log1p(st.n_answers[u]),
+                (s + 0.5) / (s + f + 1.0),
+                (gs + 0.5) / (gs + gf + 1.0),
+                res,
+                res / (gs + gf + 1.0),
+                self._related(st, u, k, kr),
             ]
         ).astype(np.float64)
 
-    def _step(self, st: KnowledgeState, u: IntArray, k: IntArray, t: FloatArray, c: FloatArray, w: FloatArray) -> None:
+    def _related(self, st: KnowledgeState, u: IntArray, k: IntArray, kr: FloatArray) -> FloatArray:
+        """Residuals on the other KPs, weighted by their relation to ``k`` (``kp_relation_``)."""
+        col = int(np.argmin(kr))
+        succ, fail = st.kp_success[u, :, col], st.kp_failure[u, :, col]
+        n = succ + fail
+        r = (succ - n * self._base_rates(st.n_kps)[None, :]) / (n + 2.0)
+        rel = self._relation(st.n_kps)[k]
+        return np.asarray(
+            (rel * r).sum(axis=1) / ((np.abs(rel) * (n > 0)).sum(axis=1) + 1.0), dtype=np.float64
+        )
+
+    def _relation(self, n_kps: int) -> FloatArray:
+        out = np.zeros((n_kps, n_kps))
+        m = min(n_kps, self.kp_relation_.shape[0])
+        out[:m, :m] = self.kp_relation_[:m, :m]
+        return out
+
+    def _step(
+        self, st: KnowledgeState, u: IntArray, k: IntArray, t: FloatArray, c: FloatArray, w: FloatArray
+    ) -> None:
         """Add one answer per student ``u`` (distinct) to ``st`` in place."""
         kr, gr = self._rates()
-        s, f, gs, gf, _, _ = self._read(st, u, k, t, kr, gr)
+        s, f, gs, gf, _, _, res = self._read(st, u, k, t, kr, gr)
+        st.residual[u] = res + (w * (c - self._base_rates(st.n_kps)[k]))[:, None]
         st.kp_success[u, k] = s + (w * c)[:, None]
         st.kp_failure[u, k] = f + (w * (1.0 - c))[:, None]
         st.kp_time[u, k] = t
@@ -325,6 +366,13 @@ class StateTracker:
         st.run_failure[u] = np.where(same, st.run_failure[u], 0.0) + w * (1.0 - c)
         st.run_kp[u] = k
         st.n_answers[u] = st.n_answers[u] + w
+
+    def _base_rates(self, n_kps: int) -> FloatArray:
+        """``kp_base_rate_`` extended to ``n_kps`` KPs with the overall rate."""
+        out = np.full(n_kps, self.base_rate_)
+        m = min(n_kps, self.kp_base_rate_.shape[0])
+        out[:m] = self.kp_base_rate_[:m]
+        return out
 
     def _replay(self, events: Events, n_kps: int) -> tuple[FloatArray, KnowledgeState]:
         """Features of every event from the state before it, and the final state.
@@ -359,6 +407,12 @@ class StateTracker:
         if events.n_events == 0:
             raise ValueError("fit needs at least one event")
         n_kps = events.n_kps
+        w_kp = np.bincount(events.kp, events.weight, n_kps)
+        self.base_rate_ = float(np.average(events.correct, weights=events.weight))
+        self.kp_base_rate_ = (
+            np.bincount(events.kp, events.weight * events.correct, n_kps) + 10.0 * self.base_rate_
+        ) / (w_kp + 10.0)
+        self.kp_relation_ = self._fit_relation(events, n_kps)
         x, _ = self._replay(events, n_kps)
         mean = x.mean(axis=0)
         scale = x.std(axis=0)
@@ -391,6 +445,26 @@ class StateTracker:
         self.n_iter_ = (it0, it1)
         return self
 
+    def _fit_relation(self, events: Events, n_kps: int) -> FloatArray:
+        """Cosine similarity of students' mean residuals on two KPs, shrunk by co-attendance."""
+        cell = events.student * n_kps + events.kp
+        size = events.n_students * n_kps
+        n = np.bincount(cell, events.weight, size).reshape(events.n_students, n_kps)
+        succ = np.bincount(cell, events.weight * events.correct, size).reshape(events.n_students, n_kps)
+        r = (succ - n * self.kp_base_rate_[None, :]) / (n + 2.0)
+        gram = r.T @ r
+        norm = np.sqrt(np.maximum(np.diag(gram), 1e-12))
+        both = (n > 0).astype(np.float64)
+        co = both.T @ both
+        rel = (
+            gram
+            / np.outer(norm, norm)
+            * np.sqrt(co.sum(axis=1, keepdims=True) / (co.sum() / n_kps + 1e-12) + 0.0)
+        )
+        rel = gram / np.outer(norm, norm) * co / (co + 50.0)
+        np.fill_diagonal(rel, 0.0)
+        return np.asarray(rel, dtype=np.float64)
+
     # ---------------------------------------------------------------- prediction
 
     def _check_fitted(self) -> None:
@@ -399,7 +473,9 @@ class StateTracker:
 
     def _proba(self, x: FloatArray, k: IntArray) -> FloatArray:
         z = (x - self.feature_mean_) / self.feature_scale_
-        coef = np.where((k < self.n_kps_)[:, None], self.coef_[np.minimum(k, self.n_kps_ - 1)], self.pooled_coef_)
+        coef = np.where(
+            (k < self.n_kps_)[:, None], self.coef_[np.minimum(k, self.n_kps_ - 1)], self.pooled_coef_
+        )
         return np.asarray(expit(np.einsum("ij,ij->i", z, coef)), dtype=np.float64)
 
     def predict_proba(self, events: Events) -> FloatArray:
@@ -473,7 +549,11 @@ class StateTracker:
         k = np.atleast_1d(np.asarray(kp, dtype=np.int64))
         t = np.broadcast_to(np.asarray(time, dtype=np.float64), u.shape).copy()
         c = np.broadcast_to(np.asarray(correct, dtype=np.float64), u.shape).copy()
-        w = np.ones(u.shape) if weight is None else np.broadcast_to(np.asarray(weight, np.float64), u.shape).copy()
+        w = (
+            np.ones(u.shape)
+            if weight is None
+            else np.broadcast_to(np.asarray(weight, np.float64), u.shape).copy()
+        )
         if np.unique(u).size != u.size:
             raise ValueError("update takes one answer per student at a time")
         if np.any((k < 0) | (k >= state.n_kps)) or np.any((u < 0) | (u >= state.n_students)):
@@ -507,7 +587,9 @@ class StateTracker:
         x = self._features(state, u, k, np.repeat(t, n_kps))
         return self._proba(x, k).reshape(n, n_kps)
 
-    def mastery(self, state: KnowledgeState, *, level: float = 0.95, prior_items: float = 2.0) -> MasteryEstimate:
+    def mastery(
+        self, state: KnowledgeState, *, level: float = 0.95, prior_items: float = 2.0
+    ) -> MasteryEstimate:
         """Per (student, KP) mastery with an evidence-equivalent credible interval.
 
         The mean is :meth:`predict_state` at the students' last answers. The interval is that of
@@ -529,7 +611,7 @@ class StateTracker:
         t = np.where(np.isnan(state.time), 0.0, state.time)
         u = np.repeat(np.arange(n, dtype=np.int64), n_kps)
         k = np.tile(np.arange(n_kps, dtype=np.int64), n)
-        s, f, _, _, _, _ = self._read(state, u, k, np.repeat(t, n_kps), kr, gr)
+        s, f, _, _, _, _, _ = self._read(state, u, k, np.repeat(t, n_kps), kr, gr)
         finite = np.flatnonzero(kr > 0)
         col = int(finite[np.argmin(kr[finite])]) if finite.size else 0
         effective = (s[:, col] + f[:, col]).reshape(n, n_kps)
