@@ -271,10 +271,10 @@ class StateTracker:
         names = ["intercept"]
         for h in self.kp_half_lives:
             names += [f"log1p_kp_success_h{h:g}", f"log1p_kp_failure_h{h:g}"]
-        names += ["kp_last_right", "kp_last_wrong", "kp_new", "log1p_kp_gap"]
+        names += ["kp_attempted", "kp_last_right", "log1p_kp_gap"]
         for h in self.ability_half_lives:
             names += [f"log1p_success_h{h:g}", f"log1p_failure_h{h:g}"]
-        names += ["last_right", "last_wrong", "log1p_run_success", "log1p_run_failure", "log1p_answers"]
+        names += ["answered_before", "last_right", "log1p_run_success", "log1p_run_failure", "log1p_answers"]
         names += [f"kp_rate_h{h:g}" for h in self.kp_half_lives]
         names += [f"rate_h{h:g}" for h in self.ability_half_lives]
         names += [f"residual_h{h:g}" for h in self.ability_half_lives]
@@ -311,13 +311,12 @@ class StateTracker:
             [
                 np.ones(u.shape[0]),
                 kp_cols,
+                has,
                 has * last,
-                has * (1.0 - last),
-                ~has,
                 np.log1p(np.maximum(gap, 0.0)),
                 g_cols,
+                g_any,
                 g_any * st.last[u],
-                g_any * (1.0 - st.last[u]),
                 np.log1p(run * st.run_success[u]),
                 np.log1p(run * st.run_failure[u]),
                 np.log1p(st.n_answers[u]),
@@ -328,6 +327,25 @@ class StateTracker:
                 self._related(st, u, k, kr),
             ]
         ).astype(np.float64)
+
+    def _signs(self) -> FloatArray:
+        """Sign constraint of each coefficient: +1 (>= 0), -1 (<= 0) or 0 (free).
+
+        Evidence of success may only raise the prediction and evidence of failure only lower
+        it, so that a right answer never predicts worse than a wrong one on the same KP.
+        """
+        out = np.zeros(len(self._names()))
+        for i, name in enumerate(self._names()):
+            if "failure" in name:
+                out[i] = -1.0
+            elif (
+                "success" in name
+                or "rate" in name
+                or "right" in name
+                or name.startswith(("residual", "mean_res"))
+            ):
+                out[i] = 1.0
+        return out
 
     def _related(self, st: KnowledgeState, u: IntArray, k: IntArray, kr: FloatArray) -> FloatArray:
         """Residuals on the other KPs, weighted by their relation to ``k`` (``kp_relation_``)."""
@@ -424,7 +442,8 @@ class StateTracker:
         ridge = np.full(d, self.penalty)
         ridge[0] = 1e-6
         # stage 1: pooled coefficients
-        w0, it0 = _newton_logistic(z, y, w, np.zeros(d), ridge, np.zeros(d), self.max_iter)
+        sign = self._signs()
+        w0, it0 = _newton_logistic(z, y, w, np.zeros(d), ridge, np.zeros(d), sign, self.max_iter)
         # stage 2: each KP's coefficients, shrunk towards the pooled ones (separable per KP)
         order = np.argsort(events.kp, kind="stable")
         bounds = np.searchsorted(events.kp[order], np.arange(n_kps + 1))
@@ -434,7 +453,9 @@ class StateTracker:
         for k in range(n_kps):  # loop over KPs, vectorised over their events
             rows = order[bounds[k] : bounds[k + 1]]
             if rows.size:
-                coef[k], it = _newton_logistic(z[rows], y[rows], w[rows], w0, kp_ridge, w0, self.max_iter)
+                coef[k], it = _newton_logistic(
+                    z[rows], y[rows], w[rows], w0, kp_ridge, w0, sign, self.max_iter
+                )
                 it1 = max(it1, it)
         self.n_kps_ = n_kps
         self.feature_names_ = self._names()
@@ -456,11 +477,6 @@ class StateTracker:
         norm = np.sqrt(np.maximum(np.diag(gram), 1e-12))
         both = (n > 0).astype(np.float64)
         co = both.T @ both
-        rel = (
-            gram
-            / np.outer(norm, norm)
-            * np.sqrt(co.sum(axis=1, keepdims=True) / (co.sum() / n_kps + 1e-12) + 0.0)
-        )
         rel = gram / np.outer(norm, norm) * co / (co + 50.0)
         np.fill_diagonal(rel, 0.0)
         return np.asarray(rel, dtype=np.float64)
@@ -639,13 +655,18 @@ def _newton_logistic(
     start: FloatArray,
     ridge: FloatArray,
     center: FloatArray,
+    sign: FloatArray,
     max_iter: int,
 ) -> tuple[FloatArray, int]:
     """Maximise ``sum w (y z - log(1 + e^z)) - 0.5 sum ridge (coef - center)^2``, ``z = x coef``.
 
-    Newton's method with step halving; returns the coefficients and the iterations used.
+    Subject to ``coef >= 0`` where ``sign > 0`` and ``coef <= 0`` where ``sign < 0``: projected
+    Newton (coefficients held at a bound by the gradient drop out of the step) with step
+    halving. Returns the coefficients and the iterations used.
     """
-    coef = start.copy()
+    lo = np.where(sign > 0, 0.0, -np.inf)
+    hi = np.where(sign < 0, 0.0, np.inf)
+    coef = np.clip(start, lo, hi)
 
     def objective(c: FloatArray) -> tuple[float, FloatArray]:
         z = x @ c
@@ -653,19 +674,24 @@ def _newton_logistic(
 
     value, z = objective(coef)
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    while n_iter < max_iter:
+        n_iter += 1
         p = expit(z)
         grad = x.T @ (w * (y - p)) - ridge * (coef - center)
         hess = (x * (w * p * (1.0 - p))[:, None]).T @ x + np.diag(ridge + 1e-9)
-        step = np.linalg.solve(hess, grad)
+        free = ~(((coef <= lo) & (grad < 0.0)) | ((coef >= hi) & (grad > 0.0)))
+        step = np.zeros_like(coef)
+        step[free] = np.linalg.solve(hess[np.ix_(free, free)], grad[free])
         t = 1.0
         while True:
-            new_value, new_z = objective(coef + t * step)
+            trial = np.clip(coef + t * step, lo, hi)
+            new_value, new_z = objective(trial)
             if new_value >= value - 1e-12 * abs(value) or t < 1e-6:
                 break
             t /= 2.0
         gain = new_value - value
-        coef, value, z = coef + t * step, new_value, new_z
-        if gain <= 1e-9 * (1.0 + abs(value)) or float(np.max(np.abs(t * step))) < 1e-8:
+        moved = float(np.max(np.abs(trial - coef)))
+        coef, value, z = trial, new_value, new_z
+        if gain <= 1e-8 * (1.0 + abs(value)) or moved < 1e-6:
             break
     return coef, n_iter
