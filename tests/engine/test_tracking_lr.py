@@ -40,7 +40,9 @@ def test_it_beats_pfa_and_is_calibrated_on_assistments_2015() -> None:
     seq, fold = load_pykt_folds(DATA)
     assert (seq.n_students, seq.n_responses) == (15275, 544339)  # SOURCE.md
     rng = np.random.default_rng(12)
-    train = as_events(seq.subset_students(np.sort(rng.choice(np.flatnonzero(fold != 0), 2000, replace=False))))
+    train = as_events(
+        seq.subset_students(np.sort(rng.choice(np.flatnonzero(fold != 0), 2000, replace=False)))
+    )
     test = as_events(seq.subset_students(np.flatnonzero(fold == 0)))
     t0 = time.perf_counter()
     ours = StateTracker().fit(train)

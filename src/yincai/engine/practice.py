@@ -295,17 +295,50 @@ class PracticeSelector:
         self._check_fitted()
         return np.asarray(expit(state.ability[self.pool_.kp] - self.pool_.difficulty), dtype=np.float64)
 
+    def weak_roots(self, mastery: ArrayLike, scope: ArrayLike) -> IntArray:
+        """The deepest weak prerequisites of the weak KPs in ``scope`` (excluding those KPs).
+
+        The same roots as :class:`~yincai.engine.rootcause.RootCauseFinder` with
+        ``criterion="mean"`` finds for the weak KPs of ``scope`` (ends of chains of weak
+        prerequisites, without a weak prerequisite of their own), by a breadth-first walk for
+        one student: cheap enough for every selection.
+
+        Parameters
+        ----------
+        mastery : array_like, shape (n_kps,)
+            Success probability on a typical item of each KP.
+        scope : array_like of int
+            KPs in scope.
+
+        Returns
+        -------
+        ndarray of int64
+            Sorted KP indices; empty without a prerequisite graph or without weak chains.
+        """
+        self._check_fitted()
+        if self.finder_ is None:
+            return np.zeros(0, dtype=np.int64)
+        pre = self.finder_.prereq_
+        weak = np.asarray(mastery, dtype=np.float64) < self.weak
+        frontier = np.zeros(pre.shape[0], dtype=bool)
+        frontier[np.asarray(scope, dtype=np.int64)] = True
+        frontier &= weak
+        reached = np.zeros_like(frontier)
+        while frontier.any():
+            nxt = pre[frontier].any(axis=0) & weak & ~reached
+            reached |= nxt
+            frontier = nxt
+        ends = reached & ~(pre & weak[None, :]).any(axis=1)
+        return np.flatnonzero(ends).astype(np.int64)
+
     def _choose_kp(self, state: PracticeState, scope: IntArray) -> tuple[int, Reason]:
         p = state.mastery
         in_scope = p[scope]
         not_mastered = scope[in_scope < self.mastered]
         # 1) prerequisites first: the deepest weak prerequisite of a weak KP in scope
-        if self.finder_ is not None and np.any(in_scope < self.weak):
-            res = self.finder_.find(p[None, :])
-            weak_in_scope = np.isin(res.kp, scope)
-            roots = np.unique(res.root[weak_in_scope & (res.root != res.kp)])
-            if roots.size:
-                return int(roots[np.argmin(p[roots])]), "prerequisite"
+        roots = self.weak_roots(p, scope)
+        if roots.size:
+            return int(roots[np.argmin(p[roots])]), "prerequisite"
         # 2) spaced review of a mastered KP, every review_every-th item
         mastered = scope[in_scope >= self.mastered]
         if mastered.size and state.step % self.review_every == self.review_every - 1:

@@ -178,16 +178,25 @@ class StateTracker:
     State (per student; see :class:`KnowledgeState`): for every KP ``k`` the successes
     ``s_h`` and failures ``f_h`` discounted by ``exp(-ln 2 * age / h)`` for each ``h`` in
     ``kp_half_lives`` (``inf`` = plain counts), the last attempt's time and result, and the
-    current run on ``k``; across KPs, discounted successes ``S_h`` and failures ``F_h`` for each
-    ``h`` in ``ability_half_lives`` and the last answer.
+    current run on ``k``; across KPs, discounted successes ``S_h``, failures ``F_h`` and
+    residuals ``R_h = sum (answer - kp_base_rate_)`` (a difficulty-adjusted ability) for each
+    ``h`` in ``ability_half_lives``, and the last answer.
 
     Read-out: ``P(correct on k) = expit(x . w_k)`` with the features ``x`` (names in
-    ``feature_names_``): ``log(1 + s_h)``, ``log(1 + f_h)`` per KP half-life; whether the last
-    attempt on ``k`` was right, wrong, or there was none; ``log(1 + time since it)``;
-    ``log(1 + S_h)``, ``log(1 + F_h)`` per ability half-life; the last answer overall; the
-    current run's successes and failures when it is on ``k``; ``log(1 + answers so far)``.
-    ``w_k = w_0 + d_k``: ``w_0`` is fitted on all KPs pooled, then each KP's ``d_k`` with the
-    ridge penalty ``kp_penalty`` (both by Newton's method on the one-step-ahead likelihood).
+    ``feature_names_``): ``log(1 + s_h)``, ``log(1 + f_h)`` and the smoothed rate
+    ``(s_h + 1/2) / (s_h + f_h + 1)`` per KP half-life; whether ``k`` was attempted and the
+    last attempt was right; ``log(1 + time since it)``; ``log(1 + S_h)``, ``log(1 + F_h)``, the
+    rate, ``R_h`` and ``R_h / (S_h + F_h + 1)`` per ability half-life; the last answer overall;
+    the current run's successes and failures when it is on ``k``; ``log(1 + answers so far)``;
+    and the residuals on the other KPs weighted by their relation to ``k`` (``kp_relation_``:
+    how students' residuals on two KPs go together in the training data, a data-driven
+    neighbour graph of KPs). ``w_k = w_0 + d_k``: ``w_0`` is fitted on all KPs pooled, then
+    each KP's ``d_k`` with the ridge penalty ``kp_penalty``, both by projected Newton on the
+    one-step-ahead likelihood with sign constraints (success evidence >= 0, failure evidence
+    <= 0), so that a right answer never predicts worse than a wrong one on the same KP.
+
+    Each prediction is thus a readable sum: one coefficient per piece of the student's
+    state, per KP. :meth:`mastery` adds an evidence-based credible interval.
 
     Parameters
     ----------
@@ -220,6 +229,9 @@ class StateTracker:
         Each KP's success rate (shrunk towards ``base_rate_`` by 10 pseudo-answers); the
         ability residuals are answers minus these rates (a difficulty-adjusted ability, as in
         Elo-type ratings).
+    kp_relation_ : ndarray, shape (n_kps_, n_kps_)
+        Cosine similarity of students' shrunk mean residuals on two KPs (zero diagonal),
+        multiplied by ``co / (co + 50)`` where ``co`` counts the students who attempted both.
     n_iter_ : tuple of int
         Newton iterations of the pooled and the per-KP stage.
 
