@@ -9,7 +9,7 @@ student's earlier test responses only):
 - ours: ``yincai.engine.tracking.MasteryTracker`` (Beta-Bernoulli with forgetting and
   individual differences), fitted on the whole training file;
 - logistic baseline: ``PerformanceFactorsModel`` (PFA, Pavlik et al. 2009);
-- pyBKT 1.4.3 standard BKT (Corbett & Anderson 1995; one model per skill, seed 42). pyBKT
+- pyBKT 1.4.3 standard BKT (Corbett & Anderson 1995; one model per skill, seed 42, one process). pyBKT
   needs numpy < 2 and scikit-learn < 1.5, so it runs by subprocess in its own environment,
   created on first use under ``.bench-envs/pybkt`` (git-ignored).
 
@@ -69,7 +69,7 @@ def load(path):
 
 train, test, out = sys.argv[1], sys.argv[2], sys.argv[3]
 tr, te = load(train), load(test)
-model = Model(seed=42)
+model = Model(seed=42, parallel=False)  # one process: the machine is shared
 t0 = time.perf_counter(); model.fit(data=tr); fit_s = time.perf_counter() - t0
 t0 = time.perf_counter(); pred = model.predict(data=te); pred_s = time.perf_counter() - t0
 pred = pred.sort_values("order_id")
