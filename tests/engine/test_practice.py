@@ -87,3 +87,13 @@ def test_bad_input_is_refused() -> None:
         sel.select(sel.start([0.5, 0.5, 0.5]), scope=[7])
     with pytest.raises(RuntimeError, match="not fitted"):
         PracticeSelector().select(sel.start([0.5, 0.5, 0.5]))
+
+
+def test_a_prerequisite_without_items_is_skipped() -> None:
+    prereq = np.zeros((3, 3), dtype=bool)
+    prereq[1, 0] = True
+    pool = ItemPool.from_arrays(kp=[1, 1, 2, 2], difficulty=[-1.0, 1.0, -1.0, 1.0])  # KP 0 has no items
+    sel = PracticeSelector().fit(pool, prereq)
+    assert sel.select(sel.start([0.2, 0.3, 0.9]), scope=[1, 2]).kp == 1
+    with pytest.raises(ValueError, match="no item"):
+        sel.select(sel.start([0.2, 0.3, 0.9]), scope=[0])

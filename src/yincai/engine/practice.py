@@ -39,7 +39,7 @@ items whose prerequisites are mastered).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -189,6 +189,8 @@ class PracticeSelector:
         Number of KPs (``max(pool.kp) + 1`` or the prerequisite matrix size).
     finder_ : RootCauseFinder or None
         Root-cause search on the prerequisite graph, when one was given.
+    kps_with_items_ : ndarray of int64
+        KPs that have items in the pool (only these can be chosen).
 
     References
     ----------
@@ -256,6 +258,7 @@ class PracticeSelector:
                 raise ValueError(f"prereq covers {finder.prereq_.shape[0]} KPs but the pool names {n_kps}")
             self.finder_ = finder
         self.pool_ = pool
+        self.kps_with_items_ = np.unique(pool.kp)
         self.n_kps_ = n_kps
         return self
 
@@ -337,6 +340,7 @@ class PracticeSelector:
         not_mastered = scope[in_scope < self.mastered]
         # 1) prerequisites first: the deepest weak prerequisite of a weak KP in scope
         roots = self.weak_roots(p, scope)
+        roots = roots[np.isin(roots, self.kps_with_items_)]
         if roots.size:
             return int(roots[np.argmin(p[roots])]), "prerequisite"
         # 2) spaced review of a mastered KP, every review_every-th item
@@ -374,11 +378,11 @@ class PracticeSelector:
         sc = np.unique(self.pool_.kp) if scope is None else np.unique(np.asarray(scope, dtype=np.int64))
         if sc.size == 0 or sc.min() < 0 or sc.max() >= self.n_kps_:
             raise ValueError("scope must name KPs of the pool")
+        sc = sc[np.isin(sc, self.kps_with_items_)]
+        if sc.size == 0:
+            raise ValueError("no item of the pool practises a KP in scope")
         kp, reason = self._choose_kp(state, sc)
         candidates = np.flatnonzero(self.pool_.kp == kp)
-        if candidates.size == 0:  # a prerequisite without items: fall back to the scope
-            kp, reason = self._choose_kp(replace(state, ability=state.ability), sc[sc != kp])
-            candidates = np.flatnonzero(self.pool_.kp == kp)
         fresh = candidates[~np.isin(candidates, state.recent_items[-self.no_repeat :])]
         if fresh.size:
             candidates = fresh

@@ -113,6 +113,9 @@ class KnowledgeState:
         Result (0..1) of the last attempt on each KP.
     success, failure : ndarray, shape (n_students, n_ability_half_lives)
         Discounted successes and failures over all KPs (running ability).
+    residual : ndarray, shape (n_students, n_ability_half_lives)
+        Discounted sums of ``answer - kp_base_rate_[kp]`` over all KPs (difficulty-adjusted
+        ability).
     time : ndarray, shape (n_students,)
         Time of the last answer (NaN: none yet).
     last : ndarray, shape (n_students,)
