@@ -99,6 +99,7 @@ def sessions() -> dict[str, np.ndarray]:
     n_adaptive = np.empty(N_STUDENTS)
     n_random = np.empty(N_STUDENTS)
     successes, predicted, in_zone, reasons = [], [], [], []
+    session_rate: list[float] = []
     for s in range(N_STUDENTS):
         theta = theta_start[s].copy()
         state = selector.start(est.mean[s], est.effective_evidence[s])
@@ -113,6 +114,7 @@ def sessions() -> dict[str, np.ndarray]:
             reasons.append(choice.reason)
             n += 1
         n_adaptive[s] = n
+        session_rate.append(float(np.mean(successes[-n:])) if n else float("nan"))
         theta = theta_start[s].copy()
         order = rng.permutation(pool.n_items)
         n = 0
@@ -128,6 +130,7 @@ def sessions() -> dict[str, np.ndarray]:
         "predicted": np.array(predicted),
         "in_zone": np.array(in_zone),
         "reasons": np.array(reasons),
+        "session_rate": np.array(session_rate),
     }
 
 
@@ -141,7 +144,14 @@ def test_adaptive_sessions_keep_success_in_the_target_zone(sessions: dict[str, n
         f"(mean predicted {sessions['predicted'].mean():.3f}, {sessions['in_zone'].mean():.1%} chosen in zone); "
         f"reasons {share}"
     )
+    per_session = sessions["session_rate"]
+    inside = (per_session >= TARGET[0] - 0.05) & (per_session <= TARGET[1] + 0.05)
+    print(
+        f"per session: median {np.median(per_session):.3f}, range [{per_session.min():.3f}, {per_session.max():.3f}], "
+        f"{inside.mean():.0%} of {per_session.size} sessions within the zone +-5 points"
+    )
     assert TARGET[0] - 0.05 <= rate <= TARGET[1] + 0.05
+    assert inside.mean() >= 0.8
     assert share["prerequisite"] > 0 and share["review"] > 0  # the mixing rules do fire
 
 
