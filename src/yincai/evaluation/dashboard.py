@@ -66,6 +66,10 @@ class GroupFigures:
     students: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
     oldest_alert_days: int | None = None
     unconfirmed: int = 0
+    contacts_in_scope: int = 0  # 学困/帮扶 students who need a home contact every month
+    contacts_overdue: int = 0  # … of them without one this month
+    load_minutes: float = 0.0  # today's written homework of the busiest class, minutes
+    load_limit: int | None = None  # the 双减 limit of the grade (smallest of the group)
 
     @property
     def conversion_rate(self) -> float | None:
@@ -117,6 +121,18 @@ def _fill(fig: GroupFigures, ids: list[int], tiers: dict[str, dict[int, str]], c
     fig.oldest_alert_days = max(ages) if ages else None
 
 
+def _contacts_and_load(fig: GroupFigures, klass: SchoolClass) -> None:
+    """Home-contact compliance this month (homeschool) and today's written homework vs the 双减 limit."""
+    from yincai.homeschool.contacts import class_compliance
+    from yincai.homework.selectors import day_load
+    from yincai.homework.services import daily_limit
+
+    compliance = class_compliance(klass)
+    fig.contacts_in_scope, fig.contacts_overdue = len(compliance.rows), len(compliance.overdue)
+    fig.load_minutes = float(sum(minutes for _, minutes in day_load(klass, timezone.localdate())))
+    fig.load_limit = daily_limit(klass.term.school, klass.grade.level)
+
+
 @dataclass
 class Dashboard:
     term: Term
@@ -153,6 +169,12 @@ def dashboard(user: Any, *, term: Term, subject: Subject) -> Dashboard:
         for k in grade_classes:
             cf = GroupFigures(k.name, len(members[k.pk]))
             _fill(cf, members[k.pk], tiers, confirmed, plans, alerts)
+            _contacts_and_load(cf, k)
+            for group in (gf, school):
+                group.contacts_in_scope += cf.contacts_in_scope
+                group.contacts_overdue += cf.contacts_overdue
+                group.load_minutes = max(group.load_minutes, cf.load_minutes)
+                group.load_limit = min(filter(None, (group.load_limit, cf.load_limit)), default=None)
             rows.append((k, cf))
         grades.append((gf, rows))
     audit_record(action="read_sensitive", model="分层", detail=f"查看成效看板（{subject.name}）")

@@ -86,3 +86,20 @@ def test_transitions_count_confirmed_tiers_only(moves: Personas) -> None:
     admin.force_login(moves.user("wang"))
     page = admin.get("/evaluation/transitions/?subject=math").content.decode()
     assert "sankey-data" in page and "期初 → 期中" in page
+
+
+def test_home_contact_compliance_is_on_the_dashboard(moves: Personas) -> None:
+    import datetime
+
+    from yincai.homeschool.contacts import contact_log
+    from yincai.school.models import Staff
+
+    math = Subject.objects.get(code="math")
+    board = dashboard(moves.user("wang"), term=moves.term, subject=math)
+    grade3 = board.grades[0][0]
+    assert grade3.contacts_in_scope >= 1 and grade3.contacts_overdue == grade3.contacts_in_scope  # bob: 学困 now
+    assert board.grades[0][1][0][1].load_limit == 60  # grade 3: the 双减 default
+    contact_log(student=moves.bob, author=Staff.objects.get(user__username="hu"), term=moves.term, kind="phone",
+                date=datetime.date.today(), content="电话沟通作业情况")
+    after = dashboard(moves.user("wang"), term=moves.term, subject=math).grades[0][0]
+    assert after.contacts_overdue == grade3.contacts_overdue - 1
