@@ -35,7 +35,6 @@ def small_events(seed: int = 0, n: int = 60, length: int = 12) -> Events:
     )
 
 
-@pytest.mark.skipif(not DATA.exists(), reason=f"ASSISTments 2015 data not found at {DATA}")
 def test_it_beats_pfa_and_is_calibrated_on_assistments_2015() -> None:
     seq, fold = load_pykt_folds(DATA)
     assert (seq.n_students, seq.n_responses) == (15275, 544339)  # SOURCE.md
