@@ -50,6 +50,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from yincai import serving
 
+    if args.with_worker and not args.dev:
+        _setup_django()
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)  # once, before the two children start
+        return serving.supervise(["--host", args.host, "--port", str(args.port), "--server", args.server,
+                                  "--workers", str(args.workers), "--threads", str(args.threads)])
     if not args.dev:
         serving.use_hashed_static()
     _setup_django()
@@ -62,8 +69,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     serving.collect_static()
     workers = args.workers or serving.default_workers()
     threads = args.threads or (8 if args.server == "waitress" else serving.default_threads())
-    return serving.serve(server=args.server, host=args.host, port=int(args.port), workers=workers, threads=threads,
-                         with_worker=args.with_worker)
+    return serving.serve(server=args.server, host=args.host, port=int(args.port), workers=workers, threads=threads)
 
 
 def cmd_manage(args: argparse.Namespace) -> int:

@@ -33,49 +33,72 @@ def use_hashed_static() -> None:
     os.environ.setdefault("YINCAI_STATIC_MANIFEST", "1")
 
 
-def collect_static() -> None:
+def collect_static() -> bool:
+    """Collect (hash + compress) the static files into STATIC_ROOT, unless nothing changed since the last
+    time (compressing the chart library takes a while). Returns whether it ran."""
+    import hashlib
+
+    from django.conf import settings
+    from django.contrib.staticfiles.finders import get_finders
     from django.core.management import call_command
 
+    digest = hashlib.sha256()
+    for finder in get_finders():
+        for path, storage in sorted(finder.list([]), key=lambda x: x[0]):
+            stat = os.stat(storage.path(path))
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    stamp = settings.STATIC_ROOT / ".collected"
+    manifest = settings.STATIC_ROOT / "staticfiles.json"
+    if manifest.exists() and stamp.exists() and stamp.read_text() == digest.hexdigest():
+        return False
     call_command("collectstatic", interactive=False, verbosity=0)
+    stamp.write_text(digest.hexdigest())
+    return True
 
 
-class _Supervisor:
-    """Runs `yincai worker` as a child process, restarts it if it dies, stops it when the server stops."""
+def supervise(server_argv: list[str]) -> int:
+    """`yincai serve --with-worker`: run the server and `yincai worker` as two child processes; restart the
+    worker if it dies; on Ctrl+C / SIGTERM (or when the server ends) stop both and return.
 
-    def __init__(self) -> None:
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.stopping = False
-        self.thread = threading.Thread(target=self._watch, name="worker-supervisor", daemon=True)
+    The children are separate processes (not a thread next to gunicorn), so nothing forked by gunicorn
+    inherits the supervision.
+    """
+    import time
 
-    def _spawn(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "yincai.cli", "worker"], env=os.environ.copy())
+    cmd = [sys.executable, "-m", "yincai.cli"]
+    stopping = threading.Event()
 
-    def start(self) -> None:
-        self._spawn()
-        self.thread.start()
+    def _stop(signum: int, frame: Any) -> None:
+        stopping.set()
 
-    def _watch(self) -> None:
-        while not self.stopping:
-            assert self.proc is not None
-            code = self.proc.wait()
-            if self.stopping:
-                return
-            print(f"后台任务进程已退出（代码 {code}），正在重新启动……", file=sys.stderr, flush=True)
-            threading.Event().wait(1.0)
-            if not self.stopping:
-                self._spawn()
-
-    def stop(self) -> None:
-        self.stopping = True
-        proc = self.proc
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    old = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    server = subprocess.Popen([*cmd, "serve", *server_argv])
+    worker = subprocess.Popen([*cmd, "worker"])
+    code = 0
+    try:
+        while not stopping.is_set():
+            if server.poll() is not None:
+                code = server.returncode or 0
+                break
+            if worker.poll() is not None:
+                print(f"后台任务进程已退出（代码 {worker.returncode}），正在重新启动……", file=sys.stderr, flush=True)
+                time.sleep(1.0)
+                worker = subprocess.Popen([*cmd, "worker"])
+            stopping.wait(0.5)
+    finally:
+        for proc in (server, worker):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in (server, worker):
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+    print("因材已停止（网页服务和后台任务进程）。", flush=True)
+    return code
 
 
 def run_gunicorn(*, host: str, port: int, workers: int, threads: int, keepalive: int = 5,
@@ -94,7 +117,7 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int, keepalive:
                 "worker_class": "gthread" if threads > 1 else "sync", "keepalive": keepalive,
                 "timeout": 120, "graceful_timeout": 20, "preload_app": True,
                 "accesslog": None, "errorlog": "-", "loglevel": "warning" if quiet else "info",
-                "proc_name": "yincai", "worker_connections": 1000, "backlog": 2048,
+                "proc_name": "yincai", "worker_connections": 1000, "backlog": 2048, "control_socket_disable": True,
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
@@ -105,13 +128,9 @@ def run_gunicorn(*, host: str, port: int, workers: int, threads: int, keepalive:
     _App().run()
 
 
-def serve(*, server: str, host: str, port: int, workers: int, threads: int, with_worker: bool) -> int:
-    supervisor = _Supervisor() if with_worker else None
-    if supervisor is not None:
-        supervisor.start()
+def serve(*, server: str, host: str, port: int, workers: int, threads: int) -> int:
+    print(f"因材已启动：http://{host}:{port}/  （{_describe(server, workers, threads)}；按 Ctrl+C 停止）", flush=True)
     try:
-        print(f"因材已启动：http://{host}:{port}/  （{_describe(server, workers, threads, with_worker)}；按 Ctrl+C 停止）",
-              flush=True)
         if server == "waitress" or sys.platform == "win32":
             from waitress import serve as waitress_serve
 
@@ -122,12 +141,8 @@ def serve(*, server: str, host: str, port: int, workers: int, threads: int, with
             run_gunicorn(host=host, port=port, workers=workers, threads=threads)
     except KeyboardInterrupt:
         pass
-    finally:
-        if supervisor is not None:
-            supervisor.stop()
     return 0
 
 
-def _describe(server: str, workers: int, threads: int, with_worker: bool) -> str:
-    text = f"waitress 单进程 {threads} 线程" if server == "waitress" else f"gunicorn {workers} 进程 × {threads} 线程"
-    return text + ("，含后台任务进程" if with_worker else "")
+def _describe(server: str, workers: int, threads: int) -> str:
+    return f"waitress 单进程 {threads} 线程" if server == "waitress" else f"gunicorn {workers} 进程 × {threads} 线程"
