@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import time
 import traceback
 from collections import defaultdict
 from collections.abc import Callable
@@ -52,6 +54,7 @@ from yincai.school.models import Grade, School, Staff, Student, Subject, Term
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=30)
+_STEP_DELAY = float(os.environ.get("YINCAI_JOB_STEP_DELAY", "0") or 0)
 INDICATORS = [("score_drop", "成绩较本人以往下滑(标准分)"), ("mastery_drop", "知识点掌握较以往下滑"), ("absence", "缺考"),
               ("focus", "课堂专注(观察均分)"), ("homework", "作业习惯(观察均分)")]
 OBSERVATION_WINDOW_DAYS = 30  # observations before the first paper count towards it within this window
@@ -206,6 +209,8 @@ def _progress(job: RecomputeJob | None, pct: int, message: str) -> None:
     if job is None:
         return
     RecomputeJob.objects.filter(pk=job.pk).update(progress=max(0, min(100, pct)), message=message[:200])
+    if _STEP_DELAY:  # the worker-restart test slows the steps down so it can stop the worker mid-job
+        time.sleep(_STEP_DELAY)
 
 
 def _dimension_scores(x: np.ndarray, papers: list[_Paper], dims: list[int]) -> np.ndarray:
