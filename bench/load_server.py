@@ -201,9 +201,11 @@ class Client:
         if status != 302:
             raise RuntimeError(f"{username} 登录失败（{status}）")
 
-    def discover(self, limit: int = 12) -> list[str]:
-        """Main pages reachable from the home page (and one click further), in a stable order."""
+    def discover(self, limit: int = 14, per_kind: int = 2) -> list[str]:
+        """Main pages reachable from the home page (and one click further), at most `per_kind` of each kind
+        (two class pages, two 学习诊断卡 …), in a stable order."""
         found: list[str] = ["/"]
+        kinds: dict[int, int] = {}
         frontier = ["/"]
         for _depth in range(2):
             nxt = []
@@ -212,10 +214,15 @@ class Client:
                 if status != 200:
                     continue
                 for href in re.findall(r'href="(/[^"#?]*)"', html):
-                    if href not in found and any(p.match(href) for p in MAIN_PAGES) and len(found) < limit:
+                    kind = next((k for k, p in enumerate(MAIN_PAGES) if p.match(href)), None)
+                    if kind is None or href in found or kinds.get(kind, 0) >= per_kind or len(found) >= limit:
+                        continue
+                    status, _, _ = self.request("GET", href)
+                    if status == 200:  # links the role may not follow are left out
+                        kinds[kind] = kinds.get(kind, 0) + 1
                         found.append(href)
                         nxt.append(href)
-            frontier = nxt[:4]
+            frontier = nxt
         return found
 
 

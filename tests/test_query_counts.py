@@ -87,3 +87,21 @@ def test_main_pages_use_the_same_number_of_queries_for_small_and_large_classes_a
     grew = {key: (small[key], large[key]) for key in small if large[key] > small[key]}
     assert not grew, "queries grew with the size (2 classes × 10 → 4 classes × 30 students): " + ", ".join(
         f"{role} {name} {a}→{b}" for (role, name), (a, b) in sorted(grew.items()))
+
+
+@pytest.mark.django_db
+def test_the_bulk_class_rows_give_the_mean_rate_of_each_class_latest_assessment(personas) -> None:  # type: ignore[no-untyped-def]
+    from yincai.accounts.roles import Role
+    from yincai.assessment.selectors import class_latest_totals
+    from yincai.web.selectors import class_rows
+
+    for role, by_subject in ((Role.ADMIN, False), (Role.SUBJECT_TEACHER, True)):
+        rows = class_rows(personas.user(role), personas.term, subject_of_teacher=by_subject)
+        assert rows and any(r.mean_rate is not None for r in rows)
+        for row in rows:
+            assessment, totals = class_latest_totals(row.school_class, row.subject)
+            assert row.assessment == assessment
+            scored = [float(t.total) for t in totals.values() if t.total is not None]
+            expected = sum(scored) / len(scored) / float(assessment.max_total) if scored else None
+            assert row.mean_rate == pytest.approx(expected)
+            assert row.students == row.school_class.enrolments.count()
