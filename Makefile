@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 
 demo: install system-deps-demo
 	$(BIN)/yincai demo
-	$(BIN)/yincai serve --host 127.0.0.1 --port 8000
+	$(BIN)/yincai serve --host 127.0.0.1 --port 8000 --with-worker
 
 test: install system-deps-test lint test-sqlite test-pg
 

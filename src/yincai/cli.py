@@ -48,6 +48,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from yincai import serving
+
+    if args.with_worker and not args.dev:
+        _setup_django()
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)  # once, before the two children start
+        return serving.supervise(["--host", args.host, "--port", str(args.port), "--server", args.server,
+                                  "--workers", str(args.workers), "--threads", str(args.threads)])
+    if not args.dev:
+        serving.use_hashed_static()
     _setup_django()
     from django.core.management import call_command
 
@@ -55,13 +66,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.dev:
         call_command("runserver", f"{args.host}:{args.port}", use_reloader=True)
         return 0
-    from waitress import serve
-
-    from yincai.wsgi import application
-
-    print(f"因材已启动：http://{args.host}:{args.port}/  （按 Ctrl+C 停止）", flush=True)
-    serve(application, host=args.host, port=int(args.port), threads=args.threads, ident="yincai")
-    return 0
+    serving.collect_static()
+    workers = args.workers or serving.default_workers()
+    threads = args.threads or (8 if args.server == "waitress" else serving.default_threads())
+    return serving.serve(server=args.server, host=args.host, port=int(args.port), workers=workers, threads=threads)
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
@@ -111,6 +119,7 @@ COMMAND_MODULES = (
     "yincai.accounts.cli",
     "yincai.rollover.cli",
     "yincai.family.cli",
+    "yincai.jobs.cli",
 )
 
 
@@ -126,7 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="启动网页服务")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", default="8000")
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--server", choices=["gunicorn", "waitress"], default="gunicorn",
+                       help="gunicorn（多进程，默认）或 waitress（单进程，作对比）")
+    serve.add_argument("--workers", type=int, default=0, help="进程数（默认每核2个，或环境变量 YINCAI_WORKERS）")
+    serve.add_argument("--threads", type=int, default=0, help="每进程线程数（默认4，或 YINCAI_THREADS；waitress 默认8）")
+    serve.add_argument("--with-worker", action="store_true", help="同时启动后台任务进程（yincai worker），一起停止")
     serve.add_argument("--dev", action="store_true", help="开发模式（Django runserver，自动重载）")
     serve.set_defaults(func=cmd_serve, needs_school=False)
     recompute = sub.add_parser("recompute", help="重新运行诊断计算（知识点掌握、能力、分层建议、预警）")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,10 +59,13 @@ INSTALLED_APPS = [
     "yincai.family",
     "csp",
     "yincai.rollover",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "yincai.requestcache.RequestCacheMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -100,11 +104,18 @@ TEMPLATES = [
 
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 _default_sqlite = f"sqlite:///{VAR_DIR / 'yincai.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=0)}
+# PostgreSQL: persistent connections (one per server thread), checked before reuse.
+DATABASES = {"default": dj_database_url.parse(
+    os.environ.get("DATABASE_URL", _default_sqlite),
+    conn_max_age=int(os.environ.get("YINCAI_CONN_MAX_AGE", "600")), conn_health_checks=True,
+)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers (the web pages) run while a recompute or import writes.
+    # WAL lets readers (the web pages) run while a recompute or import writes; NORMAL sync is safe with WAL;
+    # the busy timeout makes a writer wait instead of failing; the cache/mmap sizes keep hot pages in memory.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0 if os.environ.get("YINCAI_SQLITE_NO_PERSIST") else 600
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; "
+                        "PRAGMA cache_size=-32000; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;",
         "transaction_mode": "IMMEDIATE",
     }
 
@@ -132,6 +143,13 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_MAX_AGE = 3600  # unhashed names; hashed ones (below) are cached for ten years
+if env_bool("YINCAI_STATIC_MANIFEST", False):
+    # set by `yincai serve`, which first collects the hashed, compressed copy into STATIC_ROOT
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "yincai.staticstorage.HashedCompressedStorage"},
+    }
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
@@ -159,6 +177,16 @@ AXES_CLIENT_IP_CALLABLE = "yincai.security.lockout.client_ip"
 YINCAI_PROXY_COUNT = int(os.environ.get("YINCAI_PROXY_COUNT", "0"))  # production: 1 (nginx)
 AXES_DISABLE_ACCESS_LOG = True  # minimum collection: failures only, no log of every successful login
 AXES_RESET_ON_SUCCESS = False  # the handler forgets only the account's own failures
+
+# Background work (django-tasks): a database queue run by `yincai worker`; under pytest tasks run at once.
+# "database" is always the queue (the restart test enqueues there); "immediate" runs in-process (CLI imports).
+_TASKS_IMMEDIATE = env_bool("YINCAI_TASKS_IMMEDIATE", "pytest" in sys.modules)
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend" if _TASKS_IMMEDIATE
+                else "django_tasks_db.DatabaseBackend"},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+}
 
 # Graduates' family and psychology records are deleted this many days after graduation (yincai.retention)
 YINCAI_RETENTION_DAYS = int(os.environ.get("YINCAI_RETENTION_DAYS", "365"))

@@ -47,10 +47,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     build = subprocess.run(_yincai("demo", "--small"), env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert build.returncode == 0, build.stderr[-3000:]
     log = open(var_dir / "server.log", "w")
-    proc = subprocess.Popen(_yincai("serve", "--port", str(port)), env=env, cwd=ROOT, stdout=log, stderr=log)
+    proc = subprocess.Popen(_yincai("serve", "--port", str(port), "--with-worker"), env=env, cwd=ROOT, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # the first start also hashes and compresses the static files
         while True:
             try:
                 with urllib.request.urlopen(base + "/healthz", timeout=2) as r:

@@ -29,7 +29,7 @@ def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert migrate.returncode == 0, migrate.stderr[-3000:]
     port = _free_port()
     log = open(var_dir / "server.log", "w")
-    proc = subprocess.Popen(_yincai("serve", "--port", str(port)), env=env, cwd=ROOT, stdout=log, stderr=log)
+    proc = subprocess.Popen(_yincai("serve", "--port", str(port), "--with-worker"), env=env, cwd=ROOT, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

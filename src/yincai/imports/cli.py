@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from yincai.jobs.api import Collected
 
 
 def add_parser(sub: Any) -> None:
@@ -59,6 +62,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from yincai.assessment.models import Assessment
     from yincai.imports.common import ImportRefused
     from yincai.imports.services import import_file, preview_file
+    from yincai.jobs.api import in_process
     from yincai.school.models import Term
 
     if not args.file.is_file():
@@ -83,6 +87,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             return 2
     content = args.file.read_bytes()
     resolutions = None
+    background = None
     try:
         if args.kind == "blueprint":
             plan = preview_file(user=None, kind="blueprint", content=content, file_name=args.file.name,
@@ -101,8 +106,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             _print_summary(plan.summary())
             warnings = plan.warnings
         else:
-            batch = import_file(user=None, kind=args.kind, content=content, file_name=args.file.name,
-                                assessment=assessment, term=term, resolutions=resolutions, draft=draft)
+            with in_process() as background:
+                batch = import_file(user=None, kind=args.kind, content=content, file_name=args.file.name,
+                                    assessment=assessment, term=term, resolutions=resolutions, draft=draft)
             if draft:
                 print(f"已新建测评「{batch.assessment.name}」（ID {batch.assessment_id}）")
             print(f"导入完成（批次 {batch.pk}）：")
@@ -113,7 +119,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 1
     if warnings:
         _print_problems("提醒：", [w.get("text", w) if isinstance(w, dict) else w for w in warnings])
-    _wait_for_background_work()
+    _wait_for_background_work(background)
     return 0
 
 
@@ -138,14 +144,10 @@ def _kp_answers(questions: list[Any], accept: bool) -> dict[str, list[int]] | No
     return None
 
 
-def _wait_for_background_work() -> None:
-    """A committed import may start background threads (the grade's diagnosis recompute); the command stays
-    until they finish, so the process does not end in the middle of one."""
-    import threading
-
-    pending = [t for t in threading.enumerate() if t is not threading.current_thread() and t.name.startswith("recompute-")]
-    if pending:
+def _wait_for_background_work(background: Collected | None) -> None:
+    """A committed import queues follow-up tasks (the grade's diagnosis recompute); the command runs them here,
+    in this process, so the results are ready when it ends (no worker needed)."""
+    if background is not None and background.calls:
         print("正在更新诊断结果（重新计算本年级）……", flush=True)
-        for t in pending:
-            t.join()
+        background.run()
         print("诊断结果已更新。")

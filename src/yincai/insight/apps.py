@@ -21,6 +21,8 @@ class InsightConfig(AppConfig):
     verbose_name = "诊断与分层"
 
     def ready(self) -> None:
+        from yincai.insight import tasks  # noqa: F401  (registers the task and its failure handler)
+
         if apps.is_installed("yincai.imports"):
             from django.db.models.signals import post_save
 

@@ -368,7 +368,7 @@ def alerts_visible_to(user: Any, term: Term | None = None) -> QuerySet[Alert]:
     term = term or Term.current()
     roles = roles_of(user, term)
     base = Alert.objects.filter(term=term).select_related("student", "subject", "episode_start", "last_assessment",
-                                                          "assignee", "rule")
+                                                          "assignee", "rule", "acknowledged_by", "resolved_by")
     if Role.ADMIN in roles:
         return base
     cond = Q(pk__in=[])

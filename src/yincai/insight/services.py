@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
+import os
+import time
 import traceback
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 from django.apps import apps
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from yincai.assessment.models import Assessment, Item, ItemScore
@@ -53,6 +54,7 @@ from yincai.school.models import Grade, School, Staff, Student, Subject, Term
 log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(minutes=30)
+_STEP_DELAY = float(os.environ.get("YINCAI_JOB_STEP_DELAY", "0") or 0)
 INDICATORS = [("score_drop", "成绩较本人以往下滑(标准分)"), ("mastery_drop", "知识点掌握较以往下滑"), ("absence", "缺考"),
               ("focus", "课堂专注(观察均分)"), ("homework", "作业习惯(观察均分)"), ("homework_completion", "作业完成率")]
 OBSERVATION_WINDOW_DAYS = 30  # observations before the first paper count towards it within this window
@@ -208,6 +210,8 @@ def _progress(job: RecomputeJob | None, pct: int, message: str) -> None:
     if job is None:
         return
     RecomputeJob.objects.filter(pk=job.pk).update(progress=max(0, min(100, pct)), message=message[:200])
+    if _STEP_DELAY:  # the worker-restart test slows the steps down so it can stop the worker mid-job
+        time.sleep(_STEP_DELAY)
 
 
 def _dimension_scores(x: np.ndarray, papers: list[_Paper], dims: list[int]) -> np.ndarray:
@@ -657,29 +661,36 @@ def active_job(*, term: Term, grade: Grade) -> RecomputeJob | None:
     ).first()
 
 
-def _run_in_thread(job_id: int) -> None:
-    close_old_connections()
-    try:
-        job = RecomputeJob.objects.select_related("term", "grade").get(pk=job_id)
-        recompute_grade(term=job.term, grade=job.grade, job=job)
-    finally:
-        connection.close()
+def run_job(job_id: int) -> str:
+    """Run a queued job (called by the background task). A job already finished is left alone; one that was
+    interrupted (its worker died) starts again from the beginning — results are written in one transaction."""
+    job = RecomputeJob.objects.select_related("term", "grade").filter(pk=job_id).first()
+    if job is None or job.status in ("done", "failed"):
+        return job.status if job else "missing"
+    return recompute_grade(term=job.term, grade=job.grade, job=job).status
+
+
+def job_abandoned(*, job_id: int, reason: str) -> None:
+    """The background task gave up (worker lost too often, or it crashed): the page shows the failure."""
+    RecomputeJob.objects.filter(pk=job_id, status__in=["queued", "running"]).update(
+        status="failed", finished_at=timezone.now(), message="计算失败", error=reason[:2000])
 
 
 def recompute_start(*, term: Term, grade: Grade, user: Any) -> RecomputeJob:
-    """Queue a recompute for the grade and start it in a background thread after the request commits.
+    """Queue a recompute for the grade; the task worker (`yincai worker`) runs it after the request commits.
 
     A grade with a job already queued or running gets that job back (no second run).
     """
+    from yincai.insight.tasks import recompute_task
+    from yincai.jobs.api import enqueue
+
     existing = active_job(term=term, grade=grade)
     if existing is not None:
         return existing
     with transaction.atomic():
         job = RecomputeJob.objects.create(term=term, grade=grade, status="queued", message="排队中",
                                           created_by=user if getattr(user, "is_authenticated", False) else None)
-        transaction.on_commit(
-            lambda: threading.Thread(target=_run_in_thread, args=(job.pk,), daemon=True, name=f"recompute-{job.pk}").start()
-        )
+        enqueue(recompute_task, job.pk)
     return job
 
 

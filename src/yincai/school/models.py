@@ -47,8 +47,13 @@ class Term(models.Model):
 
     @classmethod
     def current(cls, on: datetime.date | None = None) -> Term | None:
-        """The term containing `on` (today by default), else the latest one that has started."""
-        on = on or timezone.localdate()
+        """The term containing `on` (today by default), else the latest one that has started.
+
+        Without `on`, asked once per request (the answer is kept for the rest of the request)."""
+        if on is None:
+            from yincai.requestcache import cached
+
+            return cached("school.Term.current", lambda: cls.current(timezone.localdate()))
         term = cls.objects.filter(start_date__lte=on, end_date__gte=on).order_by("-start_date").first()
         return term or cls.objects.filter(start_date__lte=on).order_by("-start_date").first() or cls.objects.first()
 

@@ -422,7 +422,7 @@ def class_board(request: HttpRequest, class_id: int) -> HttpResponse:
     klass = _visible_class(request, class_id)
     students = sel.class_students(klass)
     plans = {p.student_id: p for p in SupportPlan.objects.filter(term=klass.term, student__in=students,
-                                                                 status__in=["active", "adjusted"])}
+                                                                 status__in=["active", "adjusted"]).select_related("subject")}
     balances = sel.points_balances(students)
     subject = _subject(request)
     tiers = diagnosis.tiers_for([s.pk for s in students], klass.term, subject)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q, Sum
 
 from yincai.accounts.roles import Role, roles_of
-from yincai.assessment.models import Assessment
+from yincai.assessment.models import Assessment, Item, ItemScore
 from yincai.assessment.selectors import StudentTotal, class_latest_totals
 from yincai.oversight.models import AuditLog
 from yincai.school.models import SchoolClass, StaffRole, Student, Subject, Term
@@ -30,27 +30,45 @@ class StudentRow:
     latest: StudentTotal | None
 
 
-def _mean_rate(assessment: Assessment | None, totals: dict[int, StudentTotal]) -> float | None:
-    if assessment is None:
-        return None
-    full = float(assessment.max_total)
-    scored = [float(t.total) for t in totals.values() if t.total is not None]
-    return sum(scored) / len(scored) / full if scored and full else None
-
-
 def class_rows(user: Any, term: Term, subject_of_teacher: bool = False) -> list[ClassRow]:
-    rows = []
-    taught = {
-        (r.school_class_id, r.subject_id)
-        for r in StaffRole.objects.filter(staff__user=user, term=term, role=Role.SUBJECT_TEACHER)
-    }
-    classes = classes_visible_to(user, term).annotate(n=Count("enrolments"))
+    """One row per visible class (per class × taught subject with `subject_of_teacher`): size, latest assessment
+    and its mean score rate. A fixed number of queries, whatever the number of classes."""
+    taught = list(StaffRole.objects.filter(staff__user=user, term=term, role=Role.SUBJECT_TEACHER)
+                  .values_list("school_class_id", "subject_id"))
+    classes = list(classes_visible_to(user, term).select_related("grade", "term").annotate(n=Count("enrolments")))
+    if not classes:
+        return []
+    subjects = Subject.objects.in_bulk({s for _, s in taught}) if subject_of_teacher else {}
+    assessments = list(Assessment.objects.filter(term=term, grade_id__in={k.grade_id for k in classes})
+                       .order_by("-date", "-id"))
+    picks: list[tuple[SchoolClass, Subject | None, Assessment | None]] = []
     for klass in classes:
-        subjects = [Subject.objects.get(pk=s) for c, s in taught if c == klass.pk] if subject_of_teacher else [None]
-        for subject in subjects or [None]:
-            assessment, totals = class_latest_totals(klass, subject)
-            rows.append(ClassRow(klass, klass.n, subject, assessment, _mean_rate(assessment, totals)))
-    return rows
+        chosen = [subjects[s] for c, s in taught if c == klass.pk and s in subjects] if subject_of_teacher else []
+        for subject in chosen or [None]:
+            latest = next((a for a in assessments if a.grade_id == klass.grade_id
+                           and a.school_class_id in (None, klass.pk)
+                           and (subject is None or a.subject_id == subject.pk)), None)
+            picks.append((klass, subject, latest))
+    used = {a.pk: a for _, _, a in picks if a is not None}
+    max_totals = {row["assessment_id"]: float(row["m"] or 0) for row in Item.objects.filter(assessment_id__in=used)
+                  .values("assessment_id").annotate(m=Sum("max_score"))}
+    totals: dict[tuple[int, int], list[float]] = {}
+    rows = (ItemScore.objects.filter(item__assessment_id__in=used,
+                                     student__enrolments__school_class_id__in=[k.pk for k in classes])
+            .values("item__assessment_id", "student_id", "student__enrolments__school_class_id")
+            .annotate(total=Sum("score"), scored=Count("id", filter=Q(state="scored"))))
+    for row in rows:
+        if row["scored"]:
+            key = (row["item__assessment_id"], row["student__enrolments__school_class_id"])
+            totals.setdefault(key, []).append(float(row["total"] or 0))
+    out = []
+    for klass, subject, latest in picks:
+        rate = None
+        if latest is not None:
+            scored, full = totals.get((latest.pk, klass.pk), []), max_totals.get(latest.pk, 0.0)
+            rate = sum(scored) / len(scored) / full if scored and full else None
+        out.append(ClassRow(klass, klass.n, subject, latest, rate))
+    return out
 
 
 def class_student_rows(klass: SchoolClass, subject: Subject | None = None) -> tuple[Assessment | None, list[StudentRow]]:

@@ -1,0 +1,360 @@
+"""Load benchmark: the real `yincai serve` (gunicorn) against the old single-process waitress set-up.
+
+Builds a fresh demo school (`yincai demo`, ~1,100 students; `--small` for a quick run) in a temporary
+YINCAI_VAR_DIR, starts the server on 127.0.0.1, logs in a realistic mix of users (teachers, head teachers,
+grade leads, 教导处, parents, students; demo password yincai2026), and drives 1, 10 and 50 concurrent users
+over the main pages each user reaches from their home page (class page, 学习诊断卡, 班级画像, 年级画像,
+tiers, alerts, class board, support and family pages). A small stdlib driver: one thread per user, one
+keep-alive http.client connection each, bounded by a time and a request budget per level.
+
+Prints per level p50, p95, p99, throughput and errors for both servers, measured in the same run, and the
+ratios. SQLite by default; PostgreSQL when DATABASE_URL is set (the demo is then built in that database).
+
+    PYTHONPATH=src .venv/bin/python bench/load_server.py            # full demo, 1/10/50 users, 20 s per level
+    PYTHONPATH=src .venv/bin/python bench/load_server.py --small --seconds 8
+    PYTHONPATH=src .venv/bin/python bench/load_server.py --var-dir /tmp/x   # reuse an existing demo there
+
+Not part of the test suite (`make bench` runs it with the other benchmarks).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "yincai2026"
+HOST = "127.0.0.1"
+#: pages a user clicks through (paths found on their home page and one level below)
+MAIN_PAGES = [re.compile(p) for p in (
+    r"^/$", r"^/classes/\d+/$", r"^/students/\d+/$", r"^/family/children/\d+/$", r"^/me/$",
+    r"^/insight/$", r"^/insight/students/\d+/$", r"^/insight/classes/\d+/$", r"^/insight/classes/\d+/tiers/$",
+    r"^/insight/grades/\d+/$", r"^/insight/alerts/$",
+    r"^/support/$", r"^/support/classes/\d+/$", r"^/support/students/\d+/$", r"^/support/family/(\d+/)?$",
+    r"^/support/me/$", r"^/support/caseload/$",
+)]
+#: share of the simulated users per role (a Monday after an exam: mostly teachers)
+MIX = [("subject_teacher", 40), ("head_teacher", 20), ("grade_lead", 8), ("admin", 4), ("parent", 16), ("student", 12)]
+LEVELS = (1, 10, 50)
+
+
+# ------------------------------------------------------------------------------------------------ set-up
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def run_env(var_dir: Path) -> dict[str, str]:
+    env = dict(os.environ, YINCAI_VAR_DIR=str(var_dir), PYTHONPATH=str(ROOT / "src"), LOG_LEVEL="ERROR",
+               YINCAI_LOGIN_FAILURE_LIMIT="1000", YINCAI_LOGIN_IP_FAILURE_LIMIT="100000")
+    env.pop("YINCAI_STATIC_MANIFEST", None)
+    return env
+
+
+def build_demo(var_dir: Path, *, small: bool) -> None:
+    cmd = [sys.executable, "-m", "yincai.cli", "demo"] + (["--small"] if small else [])
+    print(f"生成演示学校（{'小规模' if small else '完整'}）到 {var_dir} ……", flush=True)
+    started = time.perf_counter()
+    subprocess.run(cmd, env=run_env(var_dir), check=True, stdout=subprocess.DEVNULL)
+    print(f"  用时 {time.perf_counter() - started:.0f} 秒", flush=True)
+
+
+def pick_users(var_dir: Path, n: int) -> list[tuple[str, str]]:
+    """(role, username) for n users in the MIX proportions, distinct accounts where the school has enough."""
+    code = (
+        "import django, json; django.setup()\n"
+        "from yincai.school.models import StaffRole, Student, Guardian, Term\n"
+        "t = Term.current(); out = {}\n"
+        "for role in ('subject_teacher', 'head_teacher', 'grade_lead', 'admin'):\n"
+        "    out[role] = sorted(set(StaffRole.objects.filter(term=t, role=role, staff__user__isnull=False)"
+        ".values_list('staff__user__username', flat=True)))\n"
+        "out['student'] = list(Student.objects.filter(user__isnull=False).order_by('pk')"
+        ".values_list('user__username', flat=True)[:200])\n"
+        "out['parent'] = list(Guardian.objects.filter(user__isnull=False).order_by('pk')"
+        ".values_list('user__username', flat=True)[:200])\n"
+        "print(json.dumps(out))\n"
+    )
+    import json
+
+    env = run_env(var_dir) | {"DJANGO_SETTINGS_MODULE": "yincai.settings"}
+    pools = json.loads(subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
+                                      text=True).stdout.strip().splitlines()[-1])
+    total = sum(w for _, w in MIX)
+    wanted: list[str] = []
+    for role, weight in MIX:
+        wanted += [role] * max(1, round(n * weight / total))
+    # round-robin over roles so that the first k users of the list are a fair mix for every level
+    by_role: dict[str, list[str]] = {}
+    for role in wanted:
+        by_role.setdefault(role, []).append(role)
+    order: list[str] = []
+    while any(by_role.values()):
+        for role, _ in MIX:
+            if by_role.get(role):
+                order.append(by_role[role].pop())
+    users, used = [], dict.fromkeys(pools, 0)
+    for role in order[:n]:
+        pool = pools.get(role) or pools["subject_teacher"]
+        users.append((role, pool[used[role] % len(pool)]))
+        used[role] += 1
+    return users
+
+
+@dataclass
+class Server:
+    kind: str
+    port: int
+    proc: subprocess.Popen[bytes]
+
+
+def start_server(var_dir: Path, kind: str) -> Server:
+    port = free_port()
+    cmd = [sys.executable, "-m", "yincai.cli", "serve", "--host", HOST, "--port", str(port)]
+    cmd += ["--server", "waitress", "--threads", "8"] if kind == "waitress" else []
+    proc = subprocess.Popen(cmd, env=run_env(var_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"服务未能启动：{proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=5)
+            conn.request("GET", "/accounts/login/")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return Server(kind, port, proc)
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit("服务启动超时")
+
+
+def stop_server(server: Server) -> None:
+    try:
+        os.killpg(server.proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        server.proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.proc.pid, signal.SIGKILL)
+        server.proc.wait()
+
+
+# ------------------------------------------------------------------------------------------------ client
+
+
+class Client:
+    """One user: a keep-alive connection with its own cookies."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.conn = http.client.HTTPConnection(HOST, port, timeout=60)
+
+    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, str, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+                   "Accept-Encoding": "identity", "Connection": "keep-alive"}
+        if body is not None:
+            headers |= {"Content-Type": "application/x-www-form-urlencoded", "Referer": f"http://{HOST}:{self.port}/"}
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                response = self.conn.getresponse()
+                data = response.read().decode("utf-8", "replace")
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()  # server closed the idle keep-alive connection: reconnect once
+                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+                if attempt == 2:
+                    raise
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return response.status, response.getheader("Location") or "", data
+
+    def login(self, username: str) -> None:
+        status, _, html = self.request("GET", "/accounts/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        if status != 200 or token is None:
+            raise RuntimeError(f"登录页异常 {status}")
+        body = urllib.parse.urlencode({"username": username, "password": PASSWORD,
+                                       "csrfmiddlewaretoken": token.group(1)})
+        status, location, _ = self.request("POST", "/accounts/login/", body)
+        if status != 302:
+            raise RuntimeError(f"{username} 登录失败（{status}）")
+
+    def discover(self, limit: int = 14, per_kind: int = 2) -> list[str]:
+        """Main pages reachable from the home page (and one click further), at most `per_kind` of each kind
+        (two class pages, two 学习诊断卡 …), in a stable order."""
+        found: list[str] = ["/"]
+        kinds: dict[int, int] = {}
+        frontier = ["/"]
+        for _depth in range(2):
+            nxt = []
+            for path in frontier:
+                status, _, html = self.request("GET", path)
+                if status != 200:
+                    continue
+                for href in re.findall(r'href="(/[^"#?]*)"', html):
+                    kind = next((k for k, p in enumerate(MAIN_PAGES) if p.match(href)), None)
+                    if kind is None or href in found or kinds.get(kind, 0) >= per_kind or len(found) >= limit:
+                        continue
+                    status, _, _ = self.request("GET", href)
+                    if status == 200:  # links the role may not follow are left out
+                        kinds[kind] = kinds.get(kind, 0) + 1
+                        found.append(href)
+                        nxt.append(href)
+            frontier = nxt
+        return found
+
+
+@dataclass
+class Level:
+    users: int
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    seconds: float = 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        xs = sorted(self.latencies)
+        return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+
+def drive(port: int, users: list[tuple[str, str]], *, seconds: float, max_requests: int) -> Level:
+    level = Level(len(users))
+    clients: list[tuple[Client, list[str]]] = []
+    for _, username in users:  # log in and find the pages before the clock starts
+        client = Client(port)
+        client.login(username)
+        clients.append((client, client.discover()))
+    lock = threading.Lock()
+    stop_at = [0.0]
+    budget = [max_requests]
+    barrier = threading.Barrier(len(clients) + 1)
+
+    def user(client: Client, pages: list[str], offset: int) -> None:
+        barrier.wait()
+        i = offset
+        while time.perf_counter() < stop_at[0]:
+            with lock:
+                if budget[0] <= 0:
+                    return
+                budget[0] -= 1
+            path = pages[i % len(pages)]
+            i += 1
+            started = time.perf_counter()
+            try:
+                status, _, _ = client.request("GET", path)
+                ok = status == 200
+            except OSError:
+                ok = False
+                client.conn.close()
+                client.conn = http.client.HTTPConnection(HOST, port, timeout=60)
+            elapsed = time.perf_counter() - started
+            with lock:
+                if ok:
+                    level.latencies.append(elapsed)
+                else:
+                    level.errors += 1
+
+    threads = [threading.Thread(target=user, args=(c, p, k), daemon=True) for k, (c, p) in enumerate(clients)]
+    for t in threads:
+        t.start()
+    started = time.perf_counter()
+    stop_at[0] = started + seconds
+    barrier.wait()
+    for t in threads:
+        t.join(seconds + 120)
+    level.seconds = time.perf_counter() - started
+    for client, _ in clients:
+        client.conn.close()
+    return level
+
+
+# ------------------------------------------------------------------------------------------------ main
+
+
+def measure(var_dir: Path, kind: str, levels: tuple[int, ...], seconds: float, max_requests: int) -> list[Level]:
+    server = start_server(var_dir, kind)
+    try:
+        all_users = pick_users(var_dir, max(levels))
+        out = []
+        drive(server.port, all_users[:2], seconds=2, max_requests=200)  # warm-up (imports, caches)
+        for n in levels:
+            level = drive(server.port, all_users[:n], seconds=seconds, max_requests=max_requests)
+            print(f"  {kind:<9} {n:>3} 用户  p50 {level.pct(.5):7.0f} ms  p95 {level.pct(.95):7.0f} ms  "
+                  f"p99 {level.pct(.99):7.0f} ms  {level.rps:7.1f} 请求/秒  错误 {level.errors}", flush=True)
+            out.append(level)
+        return out
+    finally:
+        stop_server(server)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--small", action="store_true", help="小规模演示学校（快速试跑）")
+    parser.add_argument("--seconds", type=float, default=20.0, help="每个并发级别的时长（秒）")
+    parser.add_argument("--max-requests", type=int, default=20000, help="每个级别的请求上限")
+    parser.add_argument("--levels", default=",".join(map(str, LEVELS)))
+    parser.add_argument("--var-dir", type=Path, help="使用已有的演示数据目录（不重新生成）")
+    parser.add_argument("--skip-waitress", action="store_true")
+    args = parser.parse_args()
+    levels = tuple(int(x) for x in args.levels.split(","))
+    tmp = None
+    var_dir = args.var_dir
+    if var_dir is None:
+        tmp = Path(tempfile.mkdtemp(prefix="yincai-load-"))
+        var_dir = tmp
+        build_demo(var_dir, small=args.small)
+    db = "PostgreSQL" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "SQLite (WAL)"
+    print(f"数据库：{db}；CPU 核数：{os.cpu_count()}；负载：{os.getloadavg()[0]:.1f}（测量前 1 分钟平均）", flush=True)
+    try:
+        new = measure(var_dir, "gunicorn", levels, args.seconds, args.max_requests)
+        old = [] if args.skip_waitress else measure(var_dir, "waitress", levels, args.seconds, args.max_requests)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print("\n并发   gunicorn p95 / 吞吐      waitress p95 / 吞吐      p95 比值(旧/新)  吞吐比值(新/旧)")
+    for i, n in enumerate(levels):
+        a = new[i]
+        line = f"{n:>4}   {a.pct(.95):8.0f} ms {a.rps:7.1f}/s"
+        if old:
+            b = old[i]
+            line += (f"   {b.pct(.95):8.0f} ms {b.rps:7.1f}/s   {b.pct(.95) / max(a.pct(.95), 1e-9):12.1f}×"
+                     f"   {a.rps / max(b.rps, 1e-9):12.1f}×")
+        print(line)
+    top = new[-1]
+    ok = top.pct(.95) < 200 and top.rps >= 100 and top.errors == 0 and all(level.errors == 0 for level in new)
+    print(f"\n目标（{levels[-1]} 用户：p95 < 200 ms、≥ 100 请求/秒、0 错误）：{'达到' if ok else '未达到'}"
+          f"（p95 {top.pct(.95):.0f} ms，{top.rps:.1f} 请求/秒，错误 {top.errors}）")
+    if statistics.mean(os.getloadavg()[:1]) > (os.cpu_count() or 1):
+        print(f"注意：机器在测量时还有其他负载（1 分钟平均负载 {os.getloadavg()[0]:.1f}），绝对数字偏低，比值更可信。")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
