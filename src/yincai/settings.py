@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "axes",
     "yincai.security",
     "yincai.retention",
+    "yincai.apitokens",
     "csp",
 ]
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("security/", include("yincai.security.urls")),
     path("retention/", include("yincai.retention.urls")),
+    path("tokens/", include("yincai.apitokens.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
 ]
