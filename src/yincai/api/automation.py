@@ -5,11 +5,11 @@ fetched through the visibility selectors: a user (or their token) without a rela
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, NinjaAPI, Schema
+from ninja import File, Form, NinjaAPI, Schema, Status
 from ninja.files import UploadedFile
 
 from yincai.accounts.access import api_roles
@@ -110,17 +110,19 @@ def _batch(batch: ImportBatch) -> BatchOut:
                     questions=list(batch.summary.get("questions", [])) if batch.status == "preview" else [])
 
 
-def _refused(exc: ImportRefused) -> tuple[int, Error]:
-    return 400, Error(detail="导入被拒绝，未写入任何数据", problems=[str(p) for p in exc.problems])
+def _refused(exc: ImportRefused) -> Status[Error]:
+    return Status(400, Error(detail="导入被拒绝，未写入任何数据", problems=[str(p) for p in exc.problems]))
 
 
-def _upload(request: HttpRequest, kind: str, file: UploadedFile, assessment_id: int | None) -> Any:
-    if file.size and file.size > DEFAULT_LIMITS.max_bytes:
-        return 400, Error(detail=f"文件过大，上限为 {DEFAULT_LIMITS.max_bytes // 1024 // 1024} MB")
+def _upload(request: HttpRequest, kind: str, file: UploadedFile | None, assessment_id: int | None) -> Any:
+    if file is None or not file.size:
+        return Status(400, Error(detail="请上传文件（file，非空的 Excel 工作簿）"))
+    if file.size > DEFAULT_LIMITS.max_bytes:
+        return Status(400, Error(detail=f"文件过大，上限为 {DEFAULT_LIMITS.max_bytes // 1024 // 1024} MB"))
     assessment = None
     if kind != "roster":
         if assessment_id is None:
-            return 400, Error(detail="请指定要导入的测评（assessment_id）")
+            return Status(400, Error(detail="请指定要导入的测评（assessment_id）"))
         assessment = get_object_or_404(assessments_importable_by(request.user), pk=assessment_id)
     try:
         batch = batch_create(user=request.user, kind=kind, content=file.read(), file_name=file.name or "upload",
@@ -130,16 +132,14 @@ def _upload(request: HttpRequest, kind: str, file: UploadedFile, assessment_id: 
     return _batch(batch)
 
 
-def import_upload(request: HttpRequest, kind: Form[str], file: File[UploadedFile],
-                  assessment_id: Form[int | None] = None) -> Any:
+def import_upload(request: HttpRequest, kind: Form[Literal["scores", "blueprint"]], assessment_id: Form[int],
+                  file: File[UploadedFile | None] = None) -> Any:
     """Upload a score sheet (kind=scores) or a blueprint (kind=blueprint) of an assessment you may import into;
     returns the preview (nothing is written until /confirm). A file with problems comes back status=refused."""
-    if kind not in ("scores", "blueprint"):
-        return 400, Error(detail="kind 应为 scores 或 blueprint（花名册请用 /imports/roster）")
     return _upload(request, kind, file, assessment_id)
 
 
-def import_roster(request: HttpRequest, file: File[UploadedFile]) -> Any:
+def import_roster(request: HttpRequest, file: File[UploadedFile | None] = None) -> Any:
     """Upload the school roster (校长/教导处 only); returns the preview."""
     return _upload(request, "roster", file, None)
 
@@ -168,11 +168,9 @@ def import_confirm(request: HttpRequest, batch_id: int) -> Any:
 
 
 def student_mastery(request: HttpRequest, student_id: int, subject: str = "math",
-                    method: str = "tracker") -> Any:
+                    method: Literal["tracker", "cdm"] = "tracker") -> Any:
     """KP mastery of a student this term with its interval: method=tracker (tracked to date) or cdm (latest
     assessment per KP). Only subjects you may read (a subject teacher: their own)."""
-    if method not in ("tracker", "cdm"):
-        return 400, Error(detail="method 应为 tracker 或 cdm")
     term = _term()
     student = get_object_or_404(students_visible_to(request.user), pk=student_id)
     subj = get_object_or_404(subjects_visible_for(request.user, student, term), code=subject)
@@ -205,12 +203,12 @@ def student_tiers(request: HttpRequest, student_id: int) -> list[TierOut]:
     return out
 
 
-def alerts(request: HttpRequest, status: str = "active") -> Any:
+AlertStatus = Literal["active", "all", "open", "acknowledged", "following", "resolved"]
+
+
+def alerts(request: HttpRequest, status: AlertStatus = "active") -> Any:
     """学业滑坡预警 you receive this term: status=active (not resolved), all, or one of open/acknowledged/
     following/resolved."""
-    allowed = {"active", "all", "open", "acknowledged", "following", "resolved"}
-    if status not in allowed:
-        return 400, Error(detail="status 无效")
     qs = alerts_visible_to(request.user, _term())
     if status == "active":
         qs = qs.exclude(status="resolved")
@@ -232,9 +230,9 @@ def register(api: NinjaAPI) -> None:
              auth=importers)(import_resolve)
     api.post("/imports/{batch_id}/confirm", response=responses(BatchOut, refused=True), tags=IMPORTS,
              auth=importers)(import_confirm)
-    api.get("/students/{student_id}/mastery", response=responses(list[MasteryOut], refused=True), tags=RESULTS,
+    api.get("/students/{student_id}/mastery", response=responses(list[MasteryOut]), tags=RESULTS,
             auth=api_roles(*(TEACHING_ROLES | {Role.COUNSELOR})))(student_mastery)
     api.get("/students/{student_id}/tiers", response=responses(list[TierOut]), tags=RESULTS,
             auth=api_roles(*TIER_READERS))(student_tiers)
-    api.get("/alerts", response=responses(list[AlertOut], refused=True), tags=RESULTS,
+    api.get("/alerts", response=responses(list[AlertOut]), tags=RESULTS,
             auth=api_roles(Role.ADMIN, Role.GRADE_LEAD, Role.HEAD_TEACHER, Role.SUBJECT_TEACHER))(alerts)
