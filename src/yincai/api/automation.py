@@ -16,8 +16,8 @@ from yincai.accounts.access import api_roles
 from yincai.accounts.roles import TEACHING_ROLES, Role
 from yincai.api.errors import Error, responses
 from yincai.imports.common import ImportRefused
-from yincai.imports.parsing import DEFAULT_LIMITS
 from yincai.imports.models import ImportBatch
+from yincai.imports.parsing import DEFAULT_LIMITS
 from yincai.imports.selectors import assessments_importable_by, batches_visible_to
 from yincai.imports.services import batch_confirm, batch_create, batch_resolve
 from yincai.insight.models import KPMastery

@@ -15,7 +15,6 @@ from yincai.accounts.access import role_required
 from yincai.accounts.roles import STAFF_ROLES, TEACHING_ROLES, Role, roles_of
 from yincai.assessment.selectors import score_trajectory
 from yincai.insight import selectors as sel
-from yincai.oversight.concurrency import parse_version
 from yincai.insight.models import ROUND_CHOICES, TIER_CHOICES, AlertRule, TierRule
 from yincai.insight.services import (
     INDICATORS,
@@ -28,6 +27,7 @@ from yincai.insight.services import (
     tier_rule_for,
     tier_rule_set,
 )
+from yincai.oversight.concurrency import parse_version
 from yincai.school.models import Grade, Staff, Subject, Term
 from yincai.school.selectors import (
     classes_visible_to,
