@@ -28,6 +28,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("审计日志", "web:audit_log", frozenset({Role.ADMIN})),
     ("账号与登录凭条", "accounts:manage", frozenset({Role.ADMIN, Role.HEAD_TEACHER})),
     ("我的成长", "web:me", frozenset({Role.STUDENT})),
+    ("API 令牌", "apitokens:tokens", STAFF_ROLES),
 ]
 
 
