@@ -123,8 +123,8 @@ def _admin_url(route: str, personas: Personas) -> str:
 
 
 def _request(client: Client, url: str, endpoint: Endpoint) -> Any:
-    if endpoint.method == "POST":
-        return client.post(url, {})
+    if endpoint.method == "POST":  # an empty JSON body: valid for bodies with defaults, so objects are looked up
+        return client.post(url, "{}", content_type="application/json")
     return client.get(url)
 
 

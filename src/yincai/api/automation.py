@@ -51,7 +51,7 @@ class BatchOut(Schema):
 
 
 class ResolveIn(Schema):
-    answers: dict[str, list[int]]  # normalised KP label → KP ids ([] = leave untagged)
+    answers: dict[str, list[int]] = {}  # normalised KP label → KP ids ([] = leave untagged)
 
 
 class MasteryOut(Schema):
