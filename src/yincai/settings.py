@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "yincai.retention",
     "yincai.homeschool",
     "yincai.family",
+    "yincai.apitokens",
     "csp",
     "yincai.rollover",
     "django_tasks",

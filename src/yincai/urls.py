@@ -28,6 +28,7 @@ urlpatterns = [
     path("security/", include("yincai.security.urls")),
     path("retention/", include("yincai.retention.urls")),
     path("homeschool/", include("yincai.homeschool.urls")),
+    path("tokens/", include("yincai.apitokens.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
 ]

@@ -74,9 +74,14 @@ class RolesAuth(SessionAuth):
         return request.user
 
 
-def api_roles(*roles: Role) -> RolesAuth:
-    """`@api.get(..., auth=api_roles(Role.ADMIN, ...))` — the one way to declare an API operation's roles."""
-    return RolesAuth(roles)
+def api_roles(*roles: Role) -> list[Any]:
+    """`@api.get(..., auth=api_roles(Role.ADMIN, ...))` — the one way to declare an API operation's roles.
+
+    A personal access token (`Authorization: Bearer yc_…`, yincai.apitokens) or the session; both carry the
+    declaration as `yincai_roles`."""
+    from yincai.apitokens.auth import TokenAuth
+
+    return [TokenAuth(roles), RolesAuth(roles)]
 
 
 class UndeclaredAuth(SessionAuth):

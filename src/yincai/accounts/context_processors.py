@@ -34,6 +34,7 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("家长首页", "family:portal", frozenset({Role.PARENT})),
     ("家校沟通", "family:inbox", frozenset({Role.HEAD_TEACHER, Role.SUBJECT_TEACHER})),
     ("家校设置", "family:settings", frozenset({Role.ADMIN})),
+    ("API 令牌", "apitokens:tokens", STAFF_ROLES),
 ]
 
 

@@ -33,6 +33,7 @@ class Assessment(models.Model):
     name = models.CharField("名称", max_length=100)
     date = models.DateField("日期")
     created_by = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="创建人")
+    version = models.PositiveIntegerField("试卷结构版本", default=1)  # +1 on every blueprint save
 
     class Meta:
         verbose_name = verbose_name_plural = "测评"

@@ -25,6 +25,7 @@ from yincai.assessment.selectors import (
     may_manage_assessment,
 )
 from yincai.curriculum.models import Ability, KnowledgePoint
+from yincai.oversight.concurrency import StaleEdit, bump_version, check_version
 from yincai.oversight.services import audit_record
 from yincai.school.models import Enrolment, Grade, SchoolClass, Subject, Term
 
@@ -402,11 +403,18 @@ def _clean_rows(assessment: Assessment, rows: list[BlueprintRow]) -> tuple[list[
 
 
 @transaction.atomic
-def blueprint_save(*, user: Any, assessment: Assessment, rows: list[BlueprintRow]) -> BlueprintSaved:
+def blueprint_save(*, user: Any, assessment: Assessment, rows: list[BlueprintRow],
+                   version: int | None = None) -> BlueprintSaved:
     """Replace the assessment's items with the table's rows (matched by item id, so renamed items keep their
     scores). Validates every row first: unique 题号, 满分 > 0 and not below a stored score, KPs and ability of
-    the assessment's subject; any error writes nothing."""
+    the assessment's subject; any error writes nothing. `version`: the blueprint version the table was based on
+    (from a form); a stale one is refused with 已被他人修改 and the other change."""
     _check_visible(user, assessment)
+    try:
+        check_version(assessment, version, describe=_blueprint_fields,
+                      yours={_row_label(r): _row_text(r.max_score, r.kps) for r in rows if not r.blank})
+    except StaleEdit as exc:
+        raise AssessmentRefused(exc.messages) from exc
     clean, errors = _clean_rows(assessment, rows)
     if errors:
         raise AssessmentRefused(errors)
@@ -432,7 +440,30 @@ def blueprint_save(*, user: Any, assessment: Assessment, rows: list[BlueprintRow
             item.knowledge_points.set(c.kp_ids)
             created += c.item is None
             updated += c.item is not None
+    bump_version(assessment)
+    assessment.save(update_fields=["version"])
+    audit_record(action="update", model="assessment.Assessment", object_id=assessment.pk,
+                 detail=f"试卷结构：新增 {created} 题，修改 {updated} 题，删除 {len(removed)} 题")
     return BlueprintSaved(created=created, updated=updated, deleted=len(removed))
+
+
+def _row_label(row: BlueprintRow) -> str:
+    return f"第{row.label.strip() or '?'}题"
+
+
+def _row_text(max_score: Any, kps: str) -> str:
+    score = str(max_score).strip()
+    try:
+        score = f"{Decimal(score).normalize():f}"
+    except InvalidOperation:
+        pass
+    return f"{score}分 {' '.join(kps.replace('、', ' ').replace(',', ' ').split())}".strip()
+
+
+def _blueprint_fields(assessment: Assessment) -> dict[str, str]:
+    """The stored table as people read it (题号 → 满分 and KP codes), for 已被他人修改."""
+    return {f"第{item.label}题": _row_text(item.max_score, " ".join(k.code for k in item.knowledge_points.all()))
+            for item in assessment.items.prefetch_related("knowledge_points").order_by("order")}
 
 
 # ------------------------------------------------------------------------------------------------

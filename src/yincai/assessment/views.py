@@ -198,7 +198,8 @@ def blueprint(request: HttpRequest, assessment_id: int) -> HttpResponse:
         return HttpResponseNotAllowed(["POST"])
     rows = _posted_rows(request)
     try:
-        saved = blueprint_save(user=request.user, assessment=assessment, rows=rows)
+        saved = blueprint_save(user=request.user, assessment=assessment, rows=rows,
+                               version=_int(request.POST.get("version")) or 0)
     except AssessmentRefused as exc:
         kp_names = dict(KnowledgePoint.objects.filter(subject=assessment.subject).values_list("code", "name"))
         shown = [r.__dict__ | {"kp_names": "、".join(kp_names.get(c, c) for c in r.kps.split())}

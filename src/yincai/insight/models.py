@@ -221,6 +221,8 @@ class TierDecision(models.Model):
     reason = models.CharField("理由", max_length=300, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name="确认人")
     decided_at = models.DateTimeField("确认时间", default=timezone.now)
+    # 1, 2, 3 … per student/term/subject/round: the form posts the version it was based on (no lost updates)
+    version = models.PositiveIntegerField("版本", default=1)
 
     class Meta:
         verbose_name = verbose_name_plural = "分层确认记录"

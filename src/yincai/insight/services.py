@@ -48,6 +48,7 @@ from yincai.insight.models import (
     TierRule,
     WeakKP,
 )
+from yincai.oversight.concurrency import Difference, OtherChange, StaleEdit
 from yincai.oversight.services import audit_record
 from yincai.school.models import Grade, School, Staff, Student, Subject, Term
 
@@ -699,8 +700,11 @@ def recompute_start(*, term: Term, grade: Grade, user: Any) -> RecomputeJob:
 
 
 def tier_decide(*, student: Student, term: Term, subject: Subject, round: str, tier: str, talent: bool, reason: str,
-                user: Any) -> TierDecision:
-    """Confirm the latest proposal or override it; an override needs a reason. Appends to the history."""
+                user: Any, proposal_id: int | None = None, version: int | None = None) -> TierDecision:
+    """Confirm the latest proposal or override it; an override needs a reason. Appends to the history.
+
+    From a form, `proposal_id` and `version` are the proposal and the decision version (0: none yet) the teacher
+    saw; a decision based on a stale proposal or decision is refused with StaleEdit (已被他人修改)."""
     if tier not in ("advanced", "core", "borderline", "struggling"):
         raise InsightError("请选择有效的层级")
     if round not in ROUND_ORDER:
@@ -714,11 +718,31 @@ def tier_decide(*, student: Student, term: Term, subject: Subject, round: str, t
     if is_override and not reason:
         raise InsightError(f"改动系统建议（{TIER_LABELS[proposal.tier]}）时请填写理由")
     with transaction.atomic():
+        latest = (TierDecision.objects.select_for_update()
+                  .filter(student=student, term=term, subject=subject, round=round).order_by("-version", "-id").first())
+        current = latest.version if latest else 0
+        stale_proposal = proposal_id is not None and proposal_id != proposal.pk
+        if (version is not None and version != current) or stale_proposal:
+            _refuse_stale_tier(latest, proposal, current, tier=tier, talent=talent, stale_proposal=stale_proposal)
         decision = TierDecision.objects.create(
             proposal=proposal, student=student, term=term, subject=subject, round=round, tier=tier, talent=talent,
-            is_override=is_override, reason=reason[:300], decided_by=user,
+            is_override=is_override, reason=reason[:300], decided_by=user, version=current + 1,
         )
     return decision
+
+
+def _refuse_stale_tier(latest: TierDecision | None, proposal: TierProposal, current: int, *, tier: str, talent: bool,
+                       stale_proposal: bool) -> None:
+    yours = {"层级": TIER_LABELS.get(tier, tier), "特长生": "是" if talent else "否"}
+    if latest is not None and not stale_proposal:
+        by = getattr(getattr(latest.decided_by, "staff", None), "name", "") or latest.decided_by.get_username()
+        now = {"层级": TIER_LABELS.get(latest.tier, latest.tier), "特长生": "是" if latest.talent else "否"}
+        at = latest.decided_at
+    else:  # a recompute produced a new proposal since the page was opened
+        by, at = "诊断计算（新的分层建议）", proposal.created_at
+        now = {"层级": TIER_LABELS.get(proposal.tier, proposal.tier), "特长生": "是" if proposal.talent else "否"}
+    raise StaleEdit(OtherChange(version=current, by=by, at=at, differences=[
+        Difference(k, now[k], v) for k, v in yours.items() if now[k] != v]))
 
 
 def alert_act(*, alert: Alert, action: str, user: Any, note: str = "", assignee: Staff | None = None) -> Alert:

@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,6 +28,7 @@ from yincai.insight.services import (
     tier_rule_for,
     tier_rule_set,
 )
+from yincai.oversight.concurrency import parse_version
 from yincai.rollover.selectors import graduates_visible_to, terms_of
 from yincai.school.models import Grade, Staff, Student, Subject, Term
 from yincai.school.selectors import (
@@ -207,10 +209,14 @@ def tier_decide_view(request: HttpRequest, student_id: int) -> HttpResponse:
     try:
         tier_decide(student=student, term=term, subject=subject, round=request.POST.get("round", ""),
                     tier=request.POST.get("tier", ""), talent=request.POST.get("talent") == "on",
-                    reason=request.POST.get("reason", ""), user=request.user)
+                    reason=request.POST.get("reason", ""), user=request.user,
+                    proposal_id=int(parse_version(request.POST.get("proposal"))),
+                    version=parse_version(request.POST.get("version")))
         messages.success(request, f"已记录 {student.name} 的分层确认")
     except InsightError as exc:
         messages.error(request, str(exc))
+    except ValidationError as exc:  # StaleEdit (已被他人修改) or a form without its version
+        messages.error(request, "；".join(exc.messages))
     nxt = request.POST.get("next", "")
     return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else "insight:overview")
 

@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Schema
 
 from yincai.accounts.access import api_roles
 from yincai.accounts.roles import STAFF_ROLES, TEACHING_ROLES, Role
+from yincai.api.errors import responses
 from yincai.school.selectors import classes_visible_to, students_visible_to
 from yincai.support import selectors as sel
 from yincai.support.models import Grouping, PointsEntry
@@ -103,9 +104,9 @@ def class_grouping(request: HttpRequest, class_id: int) -> GroupingOut:
 
 def register(api: NinjaAPI) -> None:
     """Mount the operations under /support on the project API (called once from `yincai.api.api`)."""
-    api.get("/support/students/{student_id}/plans", response=list[PlanOut], tags=TAGS,
+    api.get("/support/students/{student_id}/plans", response=responses(list[PlanOut]), tags=TAGS,
             auth=api_roles(*STAFF_ROLES))(student_plans)
-    api.get("/support/students/{student_id}/points", response=PointsOut, tags=TAGS,
+    api.get("/support/students/{student_id}/points", response=responses(PointsOut), tags=TAGS,
             auth=api_roles(*(STAFF_ROLES | {Role.STUDENT, Role.PARENT})))(student_points)
-    api.get("/support/classes/{class_id}/grouping", response=GroupingOut, tags=TAGS,
+    api.get("/support/classes/{class_id}/grouping", response=responses(GroupingOut), tags=TAGS,
             auth=api_roles(*(TEACHING_ROLES | {Role.COUNSELOR})))(class_grouping)

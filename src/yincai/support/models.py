@@ -50,6 +50,7 @@ class SupportPlan(models.Model):
     next_review = models.DateField("下次复查")
     created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="+", verbose_name="制定人")
     created_at = models.DateTimeField("制定时间", default=timezone.now)
+    version = models.PositiveIntegerField("版本", default=1)  # +1 on every edit/review (oversight.concurrency)
 
     class Meta:
         verbose_name = verbose_name_plural = "一人一案"

@@ -17,6 +17,7 @@ from django.utils import timezone
 from yincai.accounts.roles import Role
 from yincai.curriculum.models import KnowledgePoint
 from yincai.engine.grouping import balance_report, group_students, pair_students, snake_grouping
+from yincai.oversight.concurrency import bump_version, check_version
 from yincai.oversight.services import audit_record
 from yincai.school.models import MentorAssignment, SchoolClass, Staff, StaffRole, Student, Subject, Term
 from yincai.support import diagnosis
@@ -239,7 +240,10 @@ def goals_check(*, plan: SupportPlan, author: Staff | None) -> list[PlanGoal]:
 
 @transaction.atomic
 def review_add(*, plan: SupportPlan, author: Staff, kind: str, content: str, status_after: str,
-               date: datetime.date | None = None) -> PlanReview:
+               date: datetime.date | None = None, version: int | None = None) -> PlanReview:
+    """A review (复查小结) of the plan as the reviewer saw it: `version` is the plan version the form showed."""
+    check_version(plan, version, describe=_plan_fields,
+                  yours={"状态": dict(SupportPlan.STATUS_CHOICES).get(status_after, status_after)})
     date = date or timezone.localdate()
     if kind not in dict(PlanReview.KIND_CHOICES):
         raise ValidationError("复查类型无效")
@@ -253,7 +257,8 @@ def review_add(*, plan: SupportPlan, author: Staff, kind: str, content: str, sta
                                        status_after=status_after)
     plan.status = status_after
     plan.next_review = date + datetime.timedelta(days=plan.review_every_days)
-    plan.save(update_fields=["status", "next_review"])
+    bump_version(plan)
+    plan.save(update_fields=["status", "next_review", "version"])
     goals_check(plan=plan, author=author)
     _entry(plan.student, "review", f"{review.get_kind_display()}（{author.name}）：{content.strip()[:200]}",
            plan=plan, author=author, date=date)
@@ -705,8 +710,13 @@ def reward_defaults(*, school_id: int) -> list[Reward]:
 
 @transaction.atomic
 def plan_update(*, plan: SupportPlan, author: Staff, causes: list[str], cause_notes: str, measures: str,
-                family_note: str, responsible: Staff, review_every_days: int) -> SupportPlan:
-    """Adjust a plan's analysis and measures (调整); what changed is written to the 转化记载簿."""
+                family_note: str, responsible: Staff, review_every_days: int,
+                version: int | None = None) -> SupportPlan:
+    """Adjust a plan's analysis and measures (调整); what changed is written to the 转化记载簿.
+    `version`: the plan version the form was based on — a stale one is refused (StaleEdit), nothing written."""
+    check_version(plan, version, describe=_plan_fields, yours={
+        "原因分析": [CAUSE_LABELS.get(c, c) for c in causes], "原因补充说明": cause_notes, "帮扶措施": measures,
+        "给家长的话": family_note, "责任教师": responsible.name, "复查周期(天)": review_every_days})
     if responsible.school_id != plan.student.school_id:
         raise ValidationError("责任教师必须是本校教师")
     if not 7 <= review_every_days <= 62:
@@ -727,8 +737,16 @@ def plan_update(*, plan: SupportPlan, author: Staff, causes: list[str], cause_no
         raise ValidationError("没有修改任何内容")
     plan.causes, plan.cause_notes, plan.measures = causes, cause_notes.strip(), measures.strip()
     plan.family_note, plan.responsible, plan.review_every_days = family_note.strip(), responsible, review_every_days
+    bump_version(plan)
     plan.save()
     _entry(plan.student, "note", f"{author.name} 调整计划：{'、'.join(changed)}", plan=plan, author=author)
     audit_record(action="update", model="support.SupportPlan", object_id=plan.pk, student_id=plan.student_id,
                  detail="调整：" + "、".join(changed))
     return plan
+
+
+def _plan_fields(plan: SupportPlan) -> dict[str, Any]:
+    """The editable fields of a plan as people read them (for 已被他人修改: current next to yours)."""
+    return {"原因分析": plan.cause_labels, "原因补充说明": plan.cause_notes, "帮扶措施": plan.measures,
+            "给家长的话": plan.family_note, "责任教师": plan.responsible.name,
+            "复查周期(天)": plan.review_every_days, "状态": plan.get_status_display()}

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from yincai.accounts.access import role_required
 from yincai.accounts.roles import ALL_ROLES, STAFF_ROLES, TEACHING_ROLES, Role, roles_of
 from yincai.curriculum.models import KnowledgePoint
+from yincai.oversight.concurrency import parse_version
 from yincai.oversight.services import audit_record, audit_sensitive_read
 from yincai.school.models import MentorAssignment, Staff, Student, Subject, Term
 from yincai.school.selectors import children_of, classes_visible_to, staff_of, students_visible_to
@@ -288,7 +289,8 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
             plan=p, author=me, causes=request.POST.getlist("causes"), cause_notes=request.POST.get("cause_notes", ""),
             measures=request.POST.get("measures", ""), family_note=request.POST.get("family_note", ""),
             responsible=responsible,
-            review_every_days=_int(request.POST.get("review_every_days"), "复查周期", lo=7, hi=62))
+            review_every_days=_int(request.POST.get("review_every_days"), "复查周期", lo=7, hi=62),
+            version=parse_version(request.POST.get("version")))
 
     _attempt(request, update, "计划已调整")
     return redirect(reverse("support:plan", args=[p.pk]))
@@ -323,7 +325,8 @@ def review_add(request: HttpRequest, plan_id: int) -> HttpResponse:
     _attempt(request, lambda: svc.review_add(
         plan=p, author=me, kind=request.POST.get("kind", "biweekly"), content=request.POST.get("content", ""),
         status_after=request.POST.get("status_after", p.status),
-        date=_date(request.POST.get("date"), "日期", timezone.localdate())), "复查小结已记录")
+        date=_date(request.POST.get("date"), "日期", timezone.localdate()),
+        version=parse_version(request.POST.get("version"))), "复查小结已记录")
     return redirect(reverse("support:plan", args=[p.pk]))
 
 

@@ -83,13 +83,13 @@ def test_the_blueprint_table_saves_and_bad_input_writes_nothing(personas: Person
     page = c.get(f"/assessments/{a.pk}/").content.decode()
     assert 'id="kp-search"' in page and 'id="bp-row-template"' in page
     r = c.post(f"/assessments/{a.pk}/blueprint/", {
-        "item_id": ["", ""], "label": ["1", "2"], "section": ["一、填空", "一、填空"], "max_score": ["3", "4"],
+        "version": "1", "item_id": ["", ""], "label": ["1", "2"], "section": ["一、填空", "一、填空"], "max_score": ["3", "4"],
         "item_type": ["填空", "填空"], "kps": ["M3A01", ""], "ability": ["", ""], "level": ["basic", ""]})
     assert r.status_code == 302
     assert list(a.items.values_list("label", "max_score")) == [("1", 3), ("2", 4)]
     ids = [str(i) for i in a.items.values_list("pk", flat=True)]
     r = c.post(f"/assessments/{a.pk}/blueprint/", {
-        "item_id": ids, "label": ["1", "1"], "section": ["", ""], "max_score": ["-1", "4"],
+        "version": "2", "item_id": ids, "label": ["1", "1"], "section": ["", ""], "max_score": ["-1", "4"],
         "item_type": ["", ""], "kps": ["不存在的知识点", ""], "ability": ["", ""], "level": ["", ""]})
     text = r.content.decode()
     assert r.status_code == 400

@@ -14,7 +14,10 @@ from yincai.oversight.models import AuditLog
 
 
 def _decide(client, p: Personas, **data: str):
-    payload = {"subject": "math", "round": "initial", "next": "/insight/"} | data
+    proposal = TierProposal.objects.filter(student=p.alice, round="initial").first()
+    latest = TierDecision.objects.filter(student=p.alice, round="initial").order_by("-version").first()
+    payload = {"subject": "math", "round": "initial", "next": "/insight/", "proposal": str(proposal.pk if proposal else 0),
+               "version": str(latest.version if latest else 0)} | data
     return client.post(reverse("insight:tier_decide", kwargs={"student_id": p.alice.pk}), payload)
 
 
