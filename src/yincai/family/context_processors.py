@@ -14,11 +14,12 @@ def family_header(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    from yincai.accounts.services import must_change_password
     from yincai.family.selectors import unread_count
 
     roles = roles_of(user)
     tabs: list[tuple[str, str, str]] = []  # label, url name, icon text
-    if roles and roles <= FAMILY_ROLES:
+    if roles and roles <= FAMILY_ROLES and not must_change_password(user):  # forced change: no way around it
         if Role.PARENT in roles:
             tabs += [("孩子", "family:portal", "⌂"), ("计划", "support:family_home", "✎")]
         if Role.STUDENT in roles:
