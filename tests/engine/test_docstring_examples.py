@@ -6,10 +6,10 @@ import doctest
 
 import pytest
 
-from yincai.engine import cdm, irt, simulate
+from yincai.engine import cdm, irt, practice, simulate, tracking_lr
 
 
-@pytest.mark.parametrize("module", [simulate, cdm, irt], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [simulate, cdm, irt, tracking_lr, practice], ids=lambda m: m.__name__)
 def test_docstring_examples_run(module: object) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)  # type: ignore[arg-type]
     assert result.attempted > 0

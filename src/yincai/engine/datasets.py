@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ResponseSequences", "load_dkt_sequences", "reference_data_dir", "shared_data_dir"]
+__all__ = ["ResponseSequences", "load_dkt_sequences", "load_pykt_folds", "reference_data_dir", "shared_data_dir"]
 
 
 @dataclass(frozen=True)
@@ -167,3 +167,68 @@ def load_dkt_sequences(path: str | Path) -> ResponseSequences:
         order=np.concatenate(orders).astype(np.float64),
         n_students=len(lines) // 3,
     )
+
+
+def load_pykt_folds(path: str | Path) -> tuple[ResponseSequences, NDArray[np.int64]]:
+    """Read pyKT's ``train_valid.csv`` (optionally gzip-compressed) with its cross-validation folds.
+
+    The file has a header ``fold,uid,concepts,responses`` and one row per student sequence;
+    ``concepts`` and ``responses`` are comma-separated and in time order (``-1`` marks padding,
+    which is dropped).
+
+    Parameters
+    ----------
+    path : str or Path
+        E.g. ``shared/data/assist2015-pykt/train_valid.csv.gz``.
+
+    Returns
+    -------
+    sequences : ResponseSequences
+        Long-form responses; student ``i`` is the ``i``-th row of the file.
+    fold : ndarray of int64, shape (n_students,)
+        The fold of each sequence.
+
+    Raises
+    ------
+    ValueError
+        If a row's concepts and responses disagree in length or responses are not 0/1.
+
+    References
+    ----------
+    Liu, Z. et al. (2022). pyKT: A Python library to benchmark deep learning based knowledge
+    tracing models. NeurIPS 2022 Datasets and Benchmarks.
+    """
+    import csv
+    import gzip
+    import io
+
+    raw = Path(path).read_bytes()
+    text = gzip.decompress(raw).decode() if raw[:2] == b"\x1f\x8b" else raw.decode()
+    reader = csv.DictReader(io.StringIO(text))
+    folds: list[int] = []
+    skills: list[NDArray[np.int64]] = []
+    corrects: list[NDArray[np.int64]] = []
+    for row_no, row in enumerate(reader, start=2):
+        skill = np.asarray(_int_fields(row["concepts"]), dtype=np.int64)
+        correct = np.asarray(_int_fields(row["responses"]), dtype=np.int64)
+        if skill.shape != correct.shape:
+            raise ValueError(f"{path}: row {row_no}: concepts and responses differ in length")
+        keep = (skill >= 0) & (correct >= 0)
+        skill, correct = skill[keep], correct[keep]
+        if np.any((correct != 0) & (correct != 1)):
+            raise ValueError(f"{path}: row {row_no}: responses must be 0/1")
+        folds.append(int(row["fold"]))
+        skills.append(skill)
+        corrects.append(correct)
+    lengths = np.array([s.shape[0] for s in skills], dtype=np.int64)
+    n = len(skills)
+    starts = np.cumsum(lengths) - lengths
+    total = int(lengths.sum())
+    seqs = ResponseSequences(
+        student=np.repeat(np.arange(n, dtype=np.int64), lengths),
+        skill=np.concatenate(skills) if n else np.zeros(0, np.int64),
+        correct=(np.concatenate(corrects) if n else np.zeros(0, np.int64)).astype(np.float64),
+        order=(np.arange(total) - np.repeat(starts, lengths)).astype(np.float64),
+        n_students=n,
+    )
+    return seqs, np.asarray(folds, dtype=np.int64)
