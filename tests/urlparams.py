@@ -105,6 +105,15 @@ def _wrong_entry(p: Personas, student: Any) -> int:
     return entry.pk
 
 
+def _drill(p: Personas, student: Any) -> int:
+    """An open 口算 drill of `student` (started now, with its first item)."""
+    from django.utils import timezone
+
+    from yincai.practice.services import start_drill
+
+    return start_drill(student=student, grade_level=3, today=timezone.localdate(), now=timezone.now()).pk
+
+
 def _handbook_job(p: Personas, klass: Any) -> int:
     """A finished 个性化学习手册 job of `klass` (math)."""
     from yincai.homework.models import HandbookJob
@@ -134,6 +143,7 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "homework_id": (lambda p: _homework(p, p.class31, "ma"), lambda p: _homework(p, p.class41, "wang")),
     "assignment_id": (lambda p: _assignment(p, p.alice, p.class31, "ma"), lambda p: _assignment(p, p.dan, p.class41, "wang")),
     "entry_id": (lambda p: _wrong_entry(p, p.alice), lambda p: _wrong_entry(p, p.dan)),
+    "session_id": (lambda p: _drill(p, p.alice), lambda p: _drill(p, p.dan)),
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "yincai.leadership",
     "yincai.itembank",
     "yincai.homework",
+    "yincai.practice",
     "yincai.setup",
     "axes",
     "yincai.security",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("setup/", include("yincai.setup.urls")),
     path("rollover/", include("yincai.rollover.urls")),
     path("homework/", include("yincai.homework.urls")),
+    path("practice/", include("yincai.practice.urls")),
     path("api/v1/", api.urls),
     path("security/", include("yincai.security.urls")),
     path("retention/", include("yincai.retention.urls")),

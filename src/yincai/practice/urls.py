@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from yincai.practice import views
+
+app_name = "practice"
+urlpatterns = [
+    path("drill/", views.drill_home, name="drill_home"),
+    path("drill/<int:session_id>/", views.drill_run, name="drill_run"),
+    path("drill/<int:session_id>/answer/", views.drill_answer, name="drill_answer"),
+    path("drill/<int:session_id>/finish/", views.drill_finish, name="drill_finish"),
+    path("drill/<int:session_id>/result/", views.drill_result, name="drill_result"),
+    path("students/<int:student_id>/drills/", views.curves, name="curves"),
+    path("classes/<int:class_id>/drills/", views.class_drills, name="class_drills"),
+]
