@@ -114,6 +114,15 @@ def _drill(p: Personas, student: Any) -> int:
     return start_drill(student=student, grade_level=3, today=timezone.localdate(), now=timezone.now()).pk
 
 
+def _practice(p: Personas, student: Any) -> int:
+    """A 今日练习 session of `student` (its state is not needed by the pages the matrix opens)."""
+    from django.utils import timezone
+
+    from yincai.practice.models import PracticeSession
+
+    return PracticeSession.objects.create(student=student, date=timezone.localdate()).pk
+
+
 def _handbook_job(p: Personas, klass: Any) -> int:
     """A finished 个性化学习手册 job of `klass` (math)."""
     from yincai.homework.models import HandbookJob
@@ -144,6 +153,7 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "assignment_id": (lambda p: _assignment(p, p.alice, p.class31, "ma"), lambda p: _assignment(p, p.dan, p.class41, "wang")),
     "entry_id": (lambda p: _wrong_entry(p, p.alice), lambda p: _wrong_entry(p, p.dan)),
     "session_id": (lambda p: _drill(p, p.alice), lambda p: _drill(p, p.dan)),
+    "practice_id": (lambda p: _practice(p, p.alice), lambda p: _practice(p, p.dan)),
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from yincai.school.models import Student
+from yincai.curriculum.models import KnowledgePoint
+from yincai.itembank.models import BankItem
+from yincai.school.models import SchoolClass, Staff, Student
 
 DRILL_SECONDS = 300  # five minutes
 AWARD_KINDS = [("practice_streak", "口算连续打卡"), ("personal_best", "口算个人最好成绩")]
@@ -79,3 +81,71 @@ class PracticeAward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.student.name} {self.get_kind_display()} {self.date} +{self.points}"
+
+
+class PracticeScope(models.Model):
+    """What a class practises in 今日练习 (set by its teacher): KPs and minutes per day (双减 budget)."""
+
+    school_class = models.OneToOneField(SchoolClass, on_delete=models.CASCADE, related_name="practice_scope",
+                                        verbose_name="班级")
+    knowledge_points = models.ManyToManyField(KnowledgePoint, related_name="practice_scopes", verbose_name="知识点")
+    minutes_per_day = models.PositiveSmallIntegerField("每天练习分钟", default=10)
+    updated_by = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="设置人")
+    updated_at = models.DateTimeField("设置时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "练习范围"
+
+    def __str__(self) -> str:
+        return f"{self.school_class} 每天 {self.minutes_per_day} 分钟"
+
+
+class PracticeSession(models.Model):
+    """One 今日练习 sitting: the item pool and the selector state (engine.practice) after every answer."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="practice_sessions",
+                                verbose_name="学生")
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.CASCADE, null=True, verbose_name="班级")
+    date = models.DateField("日期")
+    started_at = models.DateTimeField("开始时间", default=timezone.now)
+    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
+    kps = models.JSONField("知识点顺序", default=list)  # KP ids; index = engine KP index
+    pool = models.JSONField("题目池", default=list)  # [{"kp": index, "gen": key, "level": n} | {"kp", "bank": id}]
+    state = models.JSONField("掌握状态", default=dict)
+    items = models.PositiveIntegerField("作答题数", default=0)
+    correct = models.PositiveIntegerField("答对题数", default=0)
+    seconds = models.PositiveIntegerField("用时（秒）", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "今日练习"
+        ordering = ["-date", "-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.student.name} {self.date} {self.correct}/{self.items}"
+
+
+class PracticeAttempt(models.Model):
+    session = models.ForeignKey(PracticeSession, on_delete=models.CASCADE, related_name="attempts",
+                                verbose_name="练习")
+    index = models.PositiveIntegerField("序号")
+    pool_index = models.PositiveIntegerField("题目池序号")
+    knowledge_point = models.ForeignKey(KnowledgePoint, on_delete=models.CASCADE, verbose_name="知识点")
+    reason = models.CharField("选题原因", max_length=20)
+    predicted = models.FloatField("预测正确率")
+    stem = models.TextField("题目")
+    answer = models.CharField("正确答案", max_length=200)
+    params = models.JSONField("参数", default=dict)
+    generator = models.CharField("生成器", max_length=50, blank=True)
+    bank_item = models.ForeignKey(BankItem, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="题库题")
+    response = models.CharField("学生答案", max_length=200, blank=True)
+    correct = models.BooleanField("正确", null=True)
+    shown_at = models.DateTimeField("出题时间", default=timezone.now)
+    answered_at = models.DateTimeField("作答时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "练习作答"
+        ordering = ["session", "index"]
+        constraints = [models.UniqueConstraint(fields=["session", "index"], name="practice_attempt_unique_index")]
+
+    def __str__(self) -> str:
+        return f"{self.stem} {self.response}"

@@ -64,3 +64,31 @@ def balance(student: Student, term: Term | None) -> int:
     if term is None:
         return 0
     return int(PointsEntry.objects.filter(student=student, term=term).aggregate(s=Sum("points"))["s"] or 0)
+
+
+def practice_minutes(school_class: SchoolClass, date: datetime.date) -> int:
+    """Planned 今日练习 minutes of a class on a day (the teacher's scope), for the 双减 daily budget."""
+    from yincai.practice.models import PracticeScope
+
+    scope = PracticeScope.objects.filter(school_class=school_class).first()
+    if scope is None or not scope.knowledge_points.exists():
+        return 0
+    if not school_class.term.start_date <= date <= school_class.term.end_date:
+        return 0
+    return int(scope.minutes_per_day)
+
+
+def class_practice_rows(school_class: SchoolClass, *, since: datetime.date,
+                        upto: datetime.date) -> list[dict[str, Any]]:
+    """Each student's own practice this term (sessions, items, correct, minutes), in student-number order."""
+    from yincai.practice.models import PracticeSession
+
+    students = Student.objects.filter(enrolments__school_class=school_class).order_by("student_no").distinct()
+    rows = []
+    for s in students:
+        qs = PracticeSession.objects.filter(student=s, date__gte=since, date__lte=upto)
+        agg = qs.aggregate(n=Sum("items"), c=Sum("correct"), sec=Sum("seconds"))
+        n, c = int(agg["n"] or 0), int(agg["c"] or 0)
+        rows.append({"student": s, "days": qs.values("date").distinct().count(), "items": n, "correct": c,
+                     "minutes": round(int(agg["sec"] or 0) / 60), "accuracy": round(100 * c / n) if n else None})
+    return rows
