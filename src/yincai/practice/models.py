@@ -11,6 +11,7 @@ from yincai.itembank.models import BankItem
 from yincai.school.models import SchoolClass, Staff, Student
 
 DRILL_SECONDS = 300  # five minutes
+SPEED_MIN_SECONDS = 60
 AWARD_KINDS = [("practice_streak", "口算连续打卡"), ("personal_best", "口算个人最好成绩")]
 
 
@@ -42,8 +43,9 @@ class DrillSession(models.Model):
 
     @property
     def speed(self) -> float | None:
-        """Correct items per minute of the time actually spent."""
-        return round(self.correct * 60 / self.seconds, 2) if self.seconds else None
+        """Correct items per minute of the time spent (at least one minute: a drill ended after a few seconds
+        does not make a record of 180 items a minute)."""
+        return round(self.correct * 60 / max(self.seconds, SPEED_MIN_SECONDS), 2) if self.items else None
 
 
 class DrillAnswer(models.Model):

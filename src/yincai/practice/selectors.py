@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import QuerySet, Sum
 
-from yincai.practice.models import DrillSession
+from yincai.practice.models import SPEED_MIN_SECONDS, DrillSession
 from yincai.school.models import SchoolClass, Student, Term
 from yincai.school.selectors import students_visible_to
 from yincai.support.models import PointsEntry
@@ -39,7 +39,7 @@ def curve(student: Student, *, since: datetime.date | None = None,
         acc[0] += s.items
         acc[1] += s.correct
         acc[2] += s.seconds
-    return [{"date": d.isoformat(), "speed": round(c * 60 / sec, 2) if sec else None,
+    return [{"date": d.isoformat(), "speed": round(c * 60 / max(sec, SPEED_MIN_SECONDS), 2) if n else None,
              "accuracy": round(100 * c / n, 1) if n else None, "items": n}
             for d, (n, c, sec) in sorted(per_day.items())]
 

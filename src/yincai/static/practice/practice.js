@@ -57,8 +57,8 @@
       xAxis: { type: "category", data: pts.map(function (p) { return p.date.slice(5); }) },
       yAxis: [{ type: "value", name: "题/分钟", min: 0 }, { type: "value", name: "正确率%", min: 0, max: 100 }],
       series: [
-        { name: "速度（每分钟答对）", type: "line", showSymbol: true, data: pts.map(function (p) { return p.speed; }) },
-        { name: "正确率", type: "line", yAxisIndex: 1, showSymbol: true, lineStyle: { type: "dashed" },
+        { name: "速度（每分钟答对）", type: "line", showSymbol: true, symbolSize: 9, data: pts.map(function (p) { return p.speed; }) },
+        { name: "正确率", type: "line", yAxisIndex: 1, showSymbol: true, symbolSize: 9, lineStyle: { type: "dashed" },
           data: pts.map(function (p) { return p.accuracy; }) }
       ]
     });
