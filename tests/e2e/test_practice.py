@@ -97,6 +97,15 @@ def test_practice_journey(browser, server: str) -> None:
     sp.wait_for_selector(".drill-chart canvas")
     assert _fits(sp)
     screenshot(sp, "practice-curves-student-390")
+
+    # --- the student's own page: today's practice and drill done, points, streak
+    sp.goto(server + "/")
+    sp.get_by_role("link", name="我的学习").click()
+    main = sp.inner_text("main")
+    assert "今日练习：已练 3 题，答对 2 题" in main and "今天已完成 ✓" in main and "错题本" in main
+    assert sp.inner_text(".my-page .streak") == "1 天" and int(sp.inner_text(".my-page .balance")) >= 1
+    assert _fits(sp)
+    screenshot(sp, "practice-me-390")
     _close(sctx)
 
     # --- the parent sees their own child's curve, and no other child's

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from yincai.practice import practice_views, views
+from yincai.practice import practice_views, student_home, views
 
 app_name = "practice"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("students/<int:student_id>/drills/", views.curves, name="curves"),
     path("classes/<int:class_id>/drills/", views.class_drills, name="class_drills"),
     path("today/", practice_views.today, name="today"),
+    path("me/", student_home.me, name="me"),
     path("sessions/<int:practice_id>/answer/", practice_views.answer, name="answer"),
     path("sessions/<int:practice_id>/finish/", practice_views.finish, name="finish"),
     path("classes/<int:class_id>/scope/", practice_views.scope, name="scope"),
