@@ -51,11 +51,12 @@
     var pts = JSON.parse(document.getElementById(el.dataset.source).textContent);
     var chart = echarts.init(el);
     chart.setOption({
+      animation: false,
       tooltip: { trigger: "axis", renderMode: "richText" },
-      legend: { top: 0 },
-      grid: { top: 36, left: 40, right: 40, bottom: 30 },
+      legend: { bottom: 0 },
+      grid: { top: 30, left: 40, right: 44, bottom: 56 },
       xAxis: { type: "category", data: pts.map(function (p) { return p.date.slice(5); }) },
-      yAxis: [{ type: "value", name: "题/分钟", min: 0 }, { type: "value", name: "正确率%", min: 0, max: 100 }],
+      yAxis: [{ type: "value", name: "题/分钟", min: 0, max: function (v) { return Math.ceil(v.max * 1.2) + 1; } }, { type: "value", name: "正确率%", min: 0, max: 100 }],
       series: [
         { name: "速度（每分钟答对）", type: "line", showSymbol: true, symbolSize: 9, data: pts.map(function (p) { return p.speed; }) },
         { name: "正确率", type: "line", yAxisIndex: 1, showSymbol: true, symbolSize: 9, lineStyle: { type: "dashed" },
