@@ -123,6 +123,18 @@ def _practice(p: Personas, student: Any) -> int:
     return PracticeSession.objects.create(student=student, date=timezone.localdate()).pk
 
 
+def _resource(p: Personas) -> int:
+    """A school-wide 微课 with a small file (resources are not owned by a student: own = stranger)."""
+    from django.core.files.base import ContentFile
+
+    from yincai.practice.models import Resource
+
+    r, created = Resource.objects.get_or_create(school=p.school, title="矩阵微课", defaults={"kind": "video"})
+    if created:
+        r.file.save("matrix.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42"), save=True)
+    return r.pk
+
+
 def _handbook_job(p: Personas, klass: Any) -> int:
     """A finished 个性化学习手册 job of `klass` (math)."""
     from yincai.homework.models import HandbookJob
@@ -154,6 +166,7 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "entry_id": (lambda p: _wrong_entry(p, p.alice), lambda p: _wrong_entry(p, p.dan)),
     "session_id": (lambda p: _drill(p, p.alice), lambda p: _drill(p, p.dan)),
     "practice_id": (lambda p: _practice(p, p.alice), lambda p: _practice(p, p.dan)),
+    "resource_id": (_resource, _resource),  # school-wide, like subject_code
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

@@ -151,3 +151,45 @@ class PracticeAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stem} {self.response}"
+
+
+RESOURCE_KINDS = [("video", "微课视频"), ("link", "链接"), ("document", "文档")]
+RESOURCE_LAYERS = [("basic", "基础（辅差）"), ("extension", "拓展（培优）")]
+
+
+class Resource(models.Model):
+    """A 微课 or 拓展资源: a link or an uploaded file (served only through a permission-checked view)."""
+
+    school = models.ForeignKey("school.School", on_delete=models.CASCADE, related_name="practice_resources",
+                               verbose_name="学校")
+    title = models.CharField("标题", max_length=100)
+    kind = models.CharField("类型", max_length=10, choices=RESOURCE_KINDS)
+    url = models.URLField("链接", blank=True)
+    file = models.FileField("文件", upload_to="practice/resources/%Y/", blank=True)
+    knowledge_points = models.ManyToManyField(KnowledgePoint, related_name="practice_resources", verbose_name="知识点")
+    layer = models.CharField("层级", max_length=10, choices=RESOURCE_LAYERS, default="basic")
+    author = models.ForeignKey(Staff, on_delete=models.SET_NULL, null=True, blank=True, verbose_name="上传教师")
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "微课与拓展资源"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ResourceUse(models.Model):
+    STATUS_CHOICES = [("viewed", "已看"), ("done", "已完成")]
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="uses", verbose_name="资源")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="resource_uses", verbose_name="学生")
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default="viewed")
+    first_at = models.DateTimeField("首次打开", default=timezone.now)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "资源使用"
+        constraints = [models.UniqueConstraint(fields=["resource", "student"], name="resource_use_once")]
+
+    def __str__(self) -> str:
+        return f"{self.student.name} {self.resource.title} {self.get_status_display()}"

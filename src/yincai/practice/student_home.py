@@ -14,6 +14,7 @@ from yincai.accounts.roles import Role
 from yincai.homework import clock
 from yincai.homework.models import Assignment
 from yincai.homework.selectors import due_entries
+from yincai.practice import resources as res
 from yincai.practice import selectors as sel
 from yincai.practice import services as svc
 from yincai.practice.models import DrillSession, PracticeScope, PracticeSession
@@ -39,7 +40,8 @@ def student_home(student: Student, today: datetime.date, term: Term) -> dict[str
         .order_by("due"),
         "self_goals": SelfGoal.objects.filter(student=student, term=term).exclude(status="dropped").order_by("due"),
         "balance": sel.balance(student, term), "streak": svc.streak(student, today), "curve": points,
-        "first": first, "last": last,
+        "first": first, "last": last, "recommended": res.recommendations(student, term),
+        "done_resources": set(student.resource_uses.filter(status="done").values_list("resource_id", flat=True)),
     }
 
 
