@@ -43,6 +43,7 @@ def today(request: HttpRequest) -> HttpResponse:
         "student": student, "session": session, "attempt": attempt, "scope": scope, "mastery": mastery,
         "reason": adaptive.REASON_LABELS.get(attempt.reason, "") if attempt else "",
         "due": due_entries(student, day).count(),
+        "over": bool(session and scope and session.seconds >= scope.minutes_per_day * 60),
         "last": session.attempts.filter(answered_at__isnull=False).order_by("-index").first() if session else None})
 
 
