@@ -123,6 +123,8 @@ def test_practice_journey(browser, server: str) -> None:
     tp.goto(f"{server}/practice/classes/{class_id}/scope/")
     table = tp.inner_text(".practice-results")
     assert re.search(r"\t1\t3\t2\t67%", table), table
+    assert _fits(tp)
+    screenshot(tp, "practice-scope-teacher-390")
     tp.get_by_role("link", name="每日口算曲线").click()
     tp.wait_for_selector(".drill-class-chart canvas")
     main = tp.inner_text("main")
