@@ -111,3 +111,19 @@ def test_views_and_refusals(personas: Personas) -> None:
     assert alice.post(reverse("practice:finish", args=[other.pk])).status_code == 404
     results = ma.get(reverse("practice:scope", args=[personas.class31.pk])).content.decode()
     assert personas.alice.name in results and "不排名" in results
+
+
+def test_practice_minutes_count_in_the_homework_budget(personas: Personas) -> None:
+    from decimal import Decimal
+
+    from yincai.homework.models import Homework
+    from yincai.homework.services import budget_check
+    from yincai.school.models import Subject
+
+    hw = Homework.objects.create(school_class=personas.class31, subject=Subject.objects.get(code="math"),
+                                 date=day(personas), title="练习", author=Staff.objects.get(user__username="ma"),
+                                 kind="written")
+    before = budget_check(hw)
+    scope(personas, 20)
+    after = budget_check(hw)
+    assert ("今日练习", Decimal(20)) in after.others and after.total == before.total + 20
