@@ -34,8 +34,11 @@ def library(request: HttpRequest) -> HttpResponse:
         except PracticeError as exc:
             messages.error(request, "；".join(exc.messages))
     math = Subject.objects.filter(code="math").first()
+    resources = list(res.usage(res.resources_visible_to(request.user)).prefetch_related("knowledge_points")[:100])
+    for r in resources:
+        r.change = res.kp_change_after(r)  # type: ignore[attr-defined]
     return render(request, "practice/resources.html", {
-        "resources": res.usage(res.resources_visible_to(request.user)).prefetch_related("knowledge_points"),
+        "resources": resources,
         "kinds": RESOURCE_KINDS, "layers": RESOURCE_LAYERS,
         "kps": KnowledgePoint.objects.filter(subject=math, is_unit=False).order_by("grade_level", "code")})
 

@@ -88,3 +88,20 @@ def recommendations(student: Student, term: Term | None) -> dict[str, list[Resou
 
 def usage(resources: QuerySet[Resource]) -> QuerySet[Resource]:
     return resources.annotate(viewed=Count("uses"), done=Count("uses", filter=Q(uses__status="done")))
+
+
+def kp_change_after(resource: Resource) -> dict[str, Any]:
+    """Whether the KPs improved after the students finished the resource: for each student who marked it done,
+    the KP mastery of the last assessment on or before that day against the first one after it (CDM per
+    assessment). Reported as the number of such pairs and the mean change in percentage points."""
+    kp_ids = list(resource.knowledge_points.values_list("pk", flat=True))
+    changes: list[float] = []
+    for use in resource.uses.filter(status="done", done_at__isnull=False):
+        day = use.done_at.date()  # type: ignore[union-attr]
+        rows = KPMastery.objects.filter(student_id=use.student_id, knowledge_point_id__in=kp_ids,
+                                        assessment__isnull=False)
+        before = rows.filter(assessment__date__lte=day).order_by("-assessment__date", "-id").first()
+        after = rows.filter(assessment__date__gt=day).order_by("assessment__date", "id").first()
+        if before is not None and after is not None:
+            changes.append(100 * (after.prob - before.prob))
+    return {"n": len(changes), "mean": round(sum(changes) / len(changes), 1) if changes else None}

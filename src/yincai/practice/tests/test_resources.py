@@ -78,3 +78,30 @@ def test_file_served_through_permission_check(personas: Personas, tmp_path) -> N
         resp = alice.get(reverse("practice:resource_file", args=[r.pk]))
         assert resp.status_code == 200 and b"".join(resp.streaming_content).endswith(b"mp42")
         assert Client().get(reverse("practice:resource_file", args=[r.pk])).status_code == 302  # login first
+
+
+def test_kp_change_after_done(personas: Personas) -> None:
+    import datetime
+
+    from django.utils import timezone
+
+    from yincai.assessment.models import Assessment
+
+    ma = Staff.objects.get(user__username="ma")
+    kp, _ = kps()
+    r = res.create_resource(school=personas.school, title="口诀巩固", kind="link", url="https://example.org/a",
+                            file=None, kp_ids=[kp.pk], layer="basic", author=ma)
+    done_day = personas.term.start_date + datetime.timedelta(days=20)
+    early = personas.math_assessment
+    late = Assessment.objects.get(pk=early.pk)
+    late.pk = None
+    late.name, late.date = "后测", done_day + datetime.timedelta(days=5)
+    late.save()
+    Assessment.objects.filter(pk=early.pk).update(date=done_day - datetime.timedelta(days=5))
+    for a, prob in ((early, 0.4), (late, 0.7)):
+        KPMastery.objects.create(student=personas.alice, knowledge_point=kp, term=personas.term, method="cdm",
+                                 assessment=a, prob=prob, lower=prob - 0.1, upper=prob + 0.1)
+    assert res.kp_change_after(r) == {"n": 0, "mean": None}
+    res.mark(resource=r, student=personas.alice, status="done",
+             now=timezone.make_aware(datetime.datetime.combine(done_day, datetime.time(12))))
+    assert res.kp_change_after(r) == {"n": 1, "mean": 30.0}
