@@ -105,6 +105,36 @@ def _wrong_entry(p: Personas, student: Any) -> int:
     return entry.pk
 
 
+def _drill(p: Personas, student: Any) -> int:
+    """An open 口算 drill of `student` (started now, with its first item)."""
+    from django.utils import timezone
+
+    from yincai.practice.services import start_drill
+
+    return start_drill(student=student, grade_level=3, today=timezone.localdate(), now=timezone.now()).pk
+
+
+def _practice(p: Personas, student: Any) -> int:
+    """A 今日练习 session of `student` (its state is not needed by the pages the matrix opens)."""
+    from django.utils import timezone
+
+    from yincai.practice.models import PracticeSession
+
+    return PracticeSession.objects.create(student=student, date=timezone.localdate()).pk
+
+
+def _resource(p: Personas) -> int:
+    """A school-wide 微课 with a small file (resources are not owned by a student: own = stranger)."""
+    from django.core.files.base import ContentFile
+
+    from yincai.practice.models import Resource
+
+    r, created = Resource.objects.get_or_create(school=p.school, title="矩阵微课", defaults={"kind": "video"})
+    if created:
+        r.file.save("matrix.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42"), save=True)
+    return r.pk
+
+
 def _handbook_job(p: Personas, klass: Any) -> int:
     """A finished 个性化学习手册 job of `klass` (math)."""
     from yincai.homework.models import HandbookJob
@@ -239,6 +269,9 @@ URL_PARAMS: dict[str, tuple[Filler, Filler]] = {
     "request_id": (lambda p: _data_request(p, p.alice), lambda p: _data_request(p, p.dan)),
     # family: image #1 of the alice–hu and alice–ma threads (own), of dan–ma2 (stranger)
     "number": (lambda p: _image_message(p, p.alice, ["hu", "ma"]), lambda p: _image_message(p, p.dan, ["ma2"])),
+    "session_id": (lambda p: _drill(p, p.alice), lambda p: _drill(p, p.dan)),
+    "practice_id": (lambda p: _practice(p, p.alice), lambda p: _practice(p, p.dan)),
+    "resource_id": (_resource, _resource),  # school-wide, like subject_code
 }
 
 # URL names whose GET needs a query string to mean anything (e.g. a search); value: the query string.

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "yincai.leadership",
     "yincai.itembank",
     "yincai.homework",
+    "yincai.practice",
     "yincai.setup",
     "axes",
     "yincai.security",
@@ -142,6 +143,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 MEDIA_ROOT = VAR_DIR / "media"
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = VAR_DIR / "media"  # uploaded files (微课/拓展资源), served only through permission-checked views
+MEDIA_URL = "/media/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_MAX_AGE = 3600  # unhashed names; hashed ones (below) are cached for ten years

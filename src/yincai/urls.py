@@ -24,6 +24,7 @@ urlpatterns = [
     path("rollover/", include("yincai.rollover.urls")),
     path("homework/", include("yincai.homework.urls")),
     path("itembank/", include("yincai.itembank.urls")),
+    path("practice/", include("yincai.practice.urls")),
     path("api/v1/", api.urls),
     path("security/", include("yincai.security.urls")),
     path("retention/", include("yincai.retention.urls")),

@@ -203,6 +203,10 @@ def day_load(school_class: SchoolClass, date: datetime.date) -> list[tuple[str, 
     for hw in Homework.objects.filter(school_class=school_class, date=date, status__in=["published", "closed"],
                                       kind="written").select_related("subject"):
         out[hw.subject.name] += budget_minutes(hw)
+    from yincai.practice.selectors import practice_minutes  # 今日练习 counts toward the 双减 budget
+
+    if minutes := practice_minutes(school_class, date):
+        out["今日练习"] += Decimal(minutes)
     return sorted(out.items())
 
 

@@ -403,6 +403,10 @@ def budget_check(homework: Homework) -> BudgetCheck:
     for other in Homework.objects.filter(school_class=klass, date=homework.date, status__in=["published", "closed"],
                                          kind="written").exclude(pk=homework.pk).select_related("subject"):
         others.append((other.subject.name, budget_minutes(other)))
+    from yincai.practice.selectors import practice_minutes  # 今日练习 counts toward the 双减 budget
+
+    if practice := practice_minutes(klass, homework.date):
+        others.append(("今日练习", Decimal(practice)))
     total = this + sum((m for _, m in others), Decimal(0))
     if homework.kind != "written":
         return BudgetCheck(True, False, "非书面作业，不计入书面作业时长", limit, others, this, total)

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from yincai.admin_registry import register_app_models
+
+register_app_models("practice")
