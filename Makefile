@@ -52,12 +52,14 @@ lint:
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src/yincai/engine
 
+# Two workers for the unit/integration tests (a 2-core machine); the e2e tests share one live server per run.
 test-sqlite:
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not e2e" -n 2 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "e2e and not slow" $(PYTEST_ARGS)
 
 test-pg: system-deps-test
 	scripts/pg-test.sh start
-	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m "not slow and not e2e" $(PYTEST_ARGS); \
+	DATABASE_URL=$(PG_URL) $(BIN)/python -m pytest -m "not slow and not e2e" -n 2 $(PYTEST_ARGS); \
 	  status=$$?; scripts/pg-test.sh stop; exit $$status
 
 bench: install
