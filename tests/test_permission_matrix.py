@@ -82,7 +82,7 @@ def collect_endpoints() -> list[Endpoint]:
         method, path = key.split(" ", 1)
         route = "api/v1/" + re.sub(r"\{(\w+)\}", r"<\1>", path.lstrip("/"))
         endpoints.append(Endpoint(f"api {key}", route, roles, is_api=True, method=method))
-    for route in docs_routes:  # the schema and docs need a login (docs_decorator), any role
+    for route in sorted(docs_routes):  # the schema and docs need a login (docs_decorator), any role
         endpoints.append(Endpoint(route, route, frozenset(Role), is_api=True))
     return endpoints
 
