@@ -18,7 +18,8 @@ GOOD_KEY = secrets.token_urlsafe(64)
 
 
 def run_check(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DATABASE_URL"}}
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "DATABASE_URL",
+                                                            "DJANGO_ALLOW_ASYNC_UNSAFE"}}  # set for Playwright
     base.update({"PYTHONPATH": str(SRC), "YINCAI_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "yincai.settings"})
     base.update(env)
     return subprocess.run(

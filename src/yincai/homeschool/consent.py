@@ -47,8 +47,20 @@ def consent_given(student: Student, purpose: str) -> bool:
         raise ValueError(f"未知的授权用途：{purpose}")
     if not needs_guardian_consent(student):
         return True
-    rec = ConsentRecord.objects.filter(student=student, purpose=purpose).order_by("-at", "-id").first()
-    return bool(rec and rec.granted)
+    return latest_consents(student).get(purpose, False)
+
+
+def latest_consents(student: Student) -> dict[str, bool]:
+    """Purpose → the latest decision of the child's guardians, read once per student object (a page asks
+    for several purposes; one query answers them all). A write (consent_set) clears the cache."""
+    cached = getattr(student, "_latest_consents", None)
+    if cached is None:
+        cached = {}
+        for purpose, granted in (ConsentRecord.objects.filter(student=student).order_by("at", "id")
+                                 .values_list("purpose", "granted")):
+            cached[purpose] = granted
+        student._latest_consents = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def consent_refusal(student: Student, purpose: str) -> str:
@@ -66,6 +78,7 @@ def consent_set(*, student: Student, guardian: Guardian, purpose: str, granted: 
         raise ValidationError("未知的授权用途")
     if not guardian.links.filter(student=student).exists():
         raise ValidationError("只有该学生的监护人可以授权")
+    student.__dict__.pop("_latest_consents", None)
     return ConsentRecord.objects.create(student=student, guardian=guardian, purpose=purpose, granted=granted,
                                         policy_version=POLICY_VERSION)
 

@@ -273,7 +273,7 @@ def current_tiers(student_ids: list[int], term: Term, subject: Subject, round: s
             props[p.student_id] = p
         decs = {}
         for d in TierDecision.objects.filter(student_id__in=student_ids, term=term, subject=subject, round=rnd).order_by(
-                "decided_at", "id"):
+                "decided_at", "id").select_related("decided_by"):
             decs[d.student_id] = d
         for sid in set(props) | set(decs):
             d, p = decs.get(sid), props.get(sid)

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from yincai.accounts.access import role_required
 from yincai.accounts.roles import STAFF_ROLES, TEACHING_ROLES, Role, roles_of
 from yincai.assessment.selectors import score_trajectory
+from yincai.homeschool.consent import latest_consents
 from yincai.insight import selectors as sel
 from yincai.insight.models import ROUND_CHOICES, TIER_CHOICES, AlertRule, TierRule
 from yincai.insight.services import (
@@ -89,6 +90,7 @@ def _portrait_context(request: HttpRequest, student_id: int) -> dict[str, Any]:
         "radar": {sp.subject.name: sp.abilities for sp in portraits if sp.abilities},
         "job": sel.last_finished_job(term, klass.grade) if klass else None,
         "tier_choices": TIER_CHOICES[:4], "may_decide": term == current and bool(roles_of(request.user) & set(TIER_ROLES)),
+        "consents": latest_consents(student),  # one query for every consent the page checks
         "may_read_family": may_read_family(request.user, student),
         "family": family_profile_for(request.user, student),  # audited when read
         "psych_notes": psych_notes_for(request.user, student),  # audited when read

@@ -77,7 +77,7 @@ def test_overdue_reviews_are_highlighted_and_a_review_clears_them(personas: Pers
     home = client_for(personas, "hu").get("/support/").content.decode()
     assert "已逾期" in home and "alice" in home
     r = client_for(personas, "mei").post(f"/support/plans/{plan.pk}/reviews/", {
-        "kind": "biweekly", "content": "乘法口算进步明显", "status_after": "active"})
+        "kind": "biweekly", "content": "乘法口算进步明显", "status_after": "active", "version": plan.version})
     assert r.status_code == 302
     plan.refresh_from_db()
     assert plan.next_review == timezone.localdate() + datetime.timedelta(days=14)
@@ -87,8 +87,8 @@ def test_overdue_reviews_are_highlighted_and_a_review_clears_them(personas: Pers
 
 def test_a_review_without_content_is_refused_in_chinese(personas: Personas) -> None:
     plan = _plan(personas)
-    r = client_for(personas, "hu").post(f"/support/plans/{plan.pk}/reviews/", {"kind": "biweekly", "content": " "},
-                                        follow=True)
+    r = client_for(personas, "hu").post(f"/support/plans/{plan.pk}/reviews/", {"kind": "biweekly", "content": " ",
+                                                                             "version": plan.version}, follow=True)
     assert "请填写小结内容" in r.content.decode()
     assert not PlanReview.objects.filter(plan=plan).exists()
 
@@ -141,7 +141,7 @@ def test_a_plan_is_adjusted_and_the_change_is_logged(personas: Personas) -> None
     plan = _plan(personas, measures="旧措施")
     r = client_for(personas, "mei").post(f"/support/plans/{plan.pk}/edit/", {
         "causes": ["student_method"], "measures": "新措施：每天堂堂清", "responsible": staff("mei").pk,
-        "review_every_days": "30"})
+        "review_every_days": "30", "version": plan.version})
     assert r.status_code == 302
     plan.refresh_from_db()
     assert plan.measures == "新措施：每天堂堂清" and plan.responsible == staff("mei") and plan.causes == ["student_method"]
@@ -152,5 +152,6 @@ def test_a_plan_is_adjusted_and_the_change_is_logged(personas: Personas) -> None
 def test_an_unchanged_adjustment_is_refused(personas: Personas) -> None:
     plan = _plan(personas, measures="措施")
     page = client_for(personas, "hu").post(f"/support/plans/{plan.pk}/edit/", {
-        "measures": "措施", "responsible": staff("hu").pk, "review_every_days": "14"}, follow=True).content.decode()
+        "measures": "措施", "responsible": staff("hu").pk, "review_every_days": "14", "version": plan.version},
+        follow=True).content.decode()
     assert "没有修改任何内容" in page
