@@ -77,7 +77,7 @@ def test_a_reset_student_must_change_the_password_at_first_login(page, server: s
     page.wait_for_url(server + "/me/")  # back where the student was going
     assert "我的成长" in page.inner_text("main")
     page.goto(server + "/")
-    assert "你好，" in page.inner_text("main") and "学生" in page.inner_text("header")
+    assert "你好，" in page.inner_text("main") and "修改密码" in page.inner_text("header")
     screenshot(page, "accounts-student-home-375")
     page.context.clear_cookies()
     login(page, server, username, "xing2026")  # the new password works and nothing is forced any more

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from yincai.accounts.roles import ROLE_LABELS, STAFF_ROLES, TEACHING_ROLES, Role, roles_of
+from yincai.accounts.roles import FAMILY_ROLES, ROLE_LABELS, STAFF_ROLES, TEACHING_ROLES, Role, roles_of
 from yincai.accounts.services import must_change_password
 
 NAV: list[tuple[str, str, frozenset[Role]]] = [
@@ -21,7 +21,8 @@ NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("学业预警", "insight:alerts", TEACHING_ROLES),
     ("题库", "itembank:index", TEACHING_ROLES),
     ("培优辅差", "support:home", STAFF_ROLES),
-    ("分层作业", "homework:index", frozenset(Role)),
+    ("分层作业", "homework:index", STAFF_ROLES),
+    ("我的作业", "homework:index", FAMILY_ROLES),  # families see homework, never the word for tiers
     ("成效评估", "evaluation:dashboard", frozenset({Role.ADMIN, Role.GRADE_LEAD, Role.HEAD_TEACHER, Role.SUBJECT_TEACHER})),
     ("我的积分", "support:me", frozenset({Role.STUDENT})),
     ("学习计划", "support:family_home", frozenset({Role.PARENT})),

@@ -91,7 +91,7 @@ def index(request: HttpRequest) -> HttpResponse:
         staff__user=request.user, term=term, role=Role.GRADE_LEAD).values("grade"))
     if Role.ADMIN in roles:
         lead_grades = Grade.objects.filter(school=term.school)
-    return render(request, "homework/index.html", {
+    return render(request, "homework/index.html", {"staff_view": bool(roles & STAFF_ROLES),
         "assignments": assignments, "homeworks": homeworks, "choices": sel.compose_choices(request.user, term),
         "kinds": HOMEWORK_KINDS, "today": clock.today(), "lead_grades": lead_grades,
         "children": sel.own_students(request.user), "classes": classes_visible_to(request.user, term)
