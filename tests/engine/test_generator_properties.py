@@ -210,7 +210,8 @@ def b_equation(item: GeneratedItem, level: int) -> None:
         assert x.denominator == 1
         assert len(texts(item.stem)) == (2 if level == 1 else 3)
     else:
-        assert any("." in t for t in texts(item.stem)) and places(str(float(x))) <= 2
+        # level 3: a coefficient or the solution is a decimal (at most two places)
+        assert (any("." in t for t in texts(item.stem)) or x.denominator != 1) and places(str(float(x))) <= 2
 
 
 BOUNDS: dict[str, Callable[[GeneratedItem, int], None]] = {
