@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import io
 import random
-import threading
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -129,7 +128,7 @@ def class_students(klass: SchoolClass) -> list[Student]:
 
 @transaction.atomic
 def handbook_job_start(*, klass: SchoolClass, subject: Subject, user: Any, run: bool = True) -> HandbookJob:
-    """Queue a class's handbooks; a background thread generates them (``run=False``: the caller runs it)."""
+    """Queue a class's handbooks for the task worker (``run=False``: the caller runs the job itself)."""
     active = HandbookJob.objects.filter(school_class=klass, subject=subject, status__in=["queued", "running"]).first()
     if active is not None:
         return active
@@ -137,16 +136,11 @@ def handbook_job_start(*, klass: SchoolClass, subject: Subject, user: Any, run: 
                                      total=len(class_students(klass)))
     audit_record(action="export", model="个性化学习手册", object_id=job.pk, detail=f"{klass.name} {subject.name}")
     if run:
-        transaction.on_commit(lambda: threading.Thread(target=_run_in_thread, args=(job.pk,),
-                                                        name=f"handbook-{job.pk}", daemon=True).start())
+        from yincai.homework.tasks import handbook_task
+        from yincai.jobs.api import enqueue
+
+        enqueue(handbook_task, job.pk)  # survives a server restart, like the recompute
     return job
-
-
-def _run_in_thread(job_id: int) -> None:
-    try:
-        run_handbook_job(job_id)
-    finally:
-        close_old_connections()
 
 
 def run_handbook_job(job_id: int) -> HandbookJob:

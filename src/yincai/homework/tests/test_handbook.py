@@ -81,3 +81,18 @@ def test_pages_and_permissions(personas: Personas) -> None:
         c = Client()
         c.force_login(personas.user(who))
         assert c.get(f"/homework/classes/{personas.class31.pk}/handbooks/").status_code == 403
+
+
+def test_the_page_queues_the_job_for_the_worker(personas: Personas, django_capture_on_commit_callbacks) -> None:
+    _weak(personas)
+    hu = Client()
+    hu.force_login(personas.user("hu"))
+    math = Subject.objects.get(code="math")
+    with django_capture_on_commit_callbacks(execute=True):  # under pytest the task backend runs it at once
+        response = hu.post(f"/homework/classes/{personas.class31.pk}/handbooks/", {"subject": math.pk})
+    assert response.status_code == 302
+    job = HandbookJob.objects.get(school_class=personas.class31)
+    assert job.status == "done" and job.done == 2 and bytes(job.pdf).startswith(b"%PDF")
+    page = hu.get(f"/homework/classes/{personas.class31.pk}/handbooks/").content.decode()
+    assert "下载全班 PDF" in page
+    assert hu.post(f"/homework/classes/{personas.class31.pk}/handbooks/", {"subject": "x"}).status_code == 404
