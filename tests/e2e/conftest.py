@@ -12,6 +12,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,18 +37,20 @@ def _yincai(*args: str) -> list[str]:
     return [sys.executable, "-m", "yincai.cli", *args]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a live yincai server over the small demo school (built once per session)."""
-    var_dir = tmp_path_factory.mktemp("e2e-var")
+def server_env(var_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `yincai` subprocess on its own SQLite file in `var_dir`."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update({"YINCAI_VAR_DIR": str(var_dir), "PYTHONPATH": str(ROOT / "src"), "DEBUG": "0",
-                "YINCAI_TEST_CLOCK": "1", "YINCAI_FAKE_TODAY_FILE": str(FAKE_TODAY_FILE)})
+    env.update({"YINCAI_VAR_DIR": str(var_dir), "PYTHONPATH": str(ROOT / "src"), "DEBUG": "0", **extra})
+    return env
+
+
+@contextmanager
+def running_server(var_dir: Path, env: dict[str, str]) -> Iterator[str]:
+    """`yincai serve --with-worker` on a free port until the block ends; yields its base URL."""
     port = _free_port()
-    build = subprocess.run(_yincai("demo", "--small"), env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stderr[-3000:]
     log = open(var_dir / "server.log", "w")
-    proc = subprocess.Popen(_yincai("serve", "--port", str(port), "--with-worker"), env=env, cwd=ROOT, stdout=log, stderr=log)
+    proc = subprocess.Popen(_yincai("serve", "--port", str(port), "--with-worker"), env=env, cwd=ROOT, stdout=log,
+                            stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180  # the first start also hashes and compresses the static files
@@ -65,6 +68,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a live yincai server over the small demo school (built once per session)."""
+    var_dir = tmp_path_factory.mktemp("e2e-var")
+    env = server_env(var_dir, YINCAI_TEST_CLOCK="1", YINCAI_FAKE_TODAY_FILE=str(FAKE_TODAY_FILE))
+    build = subprocess.run(_yincai("demo", "--small"), env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr[-3000:]
+    try:
+        with running_server(var_dir, env) as base:
+            yield base
+    finally:
         FAKE_TODAY_FILE.unlink(missing_ok=True)
 
 

@@ -3,17 +3,14 @@ school up, logs the admin in and lands on the home page. Nothing is mocked."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from tests.e2e.conftest import ROOT, _free_port, _yincai, screenshot
+from tests.e2e.conftest import ROOT, _yincai, running_server, screenshot, server_env
 
 pytestmark = pytest.mark.e2e
 
@@ -22,31 +19,12 @@ pytestmark = pytest.mark.e2e
 def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A live server over a migrated database holding no school."""
     var_dir = tmp_path_factory.mktemp("e2e-empty")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update({"YINCAI_VAR_DIR": str(var_dir), "PYTHONPATH": str(ROOT / "src"), "DEBUG": "0"})
+    env = server_env(var_dir)
     migrate = subprocess.run(_yincai("manage", "migrate", "--verbosity", "0"), env=env, cwd=ROOT,
                              capture_output=True, text=True, timeout=300)
     assert migrate.returncode == 0, migrate.stderr[-3000:]
-    port = _free_port()
-    log = open(var_dir / "server.log", "w")
-    proc = subprocess.Popen(_yincai("serve", "--port", str(port), "--with-worker"), env=env, cwd=ROOT, stdout=log, stderr=log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((var_dir / "server.log").read_text()[-3000:]) from None
-                time.sleep(0.3)
+    with running_server(var_dir, env) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        log.close()
 
 
 def test_a_new_school_is_set_up_in_the_browser(page, empty_server: str, tmp_path: Path) -> None:
