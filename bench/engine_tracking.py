@@ -48,6 +48,7 @@ PYBKT_PINS = [
     "pandas==3.0.6",
     "scipy==1.17.1",
 ]
+ENV_MARKER = "\n".join([*PYBKT_PINS, "compiled C++ extensions"])  # a stale pure-Python env is rebuilt
 
 PYBKT_SCRIPT = r"""
 import json, sys, time, warnings
@@ -87,7 +88,7 @@ def ensure_pybkt_env() -> Path | None:
     """Create (once) the pyBKT environment; return its python, or None with a printed reason."""
     python = ENV_DIR / "bin" / "python"
     marker = ENV_DIR / ".pins"
-    if python.exists() and marker.exists() and marker.read_text() == "\n".join(PYBKT_PINS):
+    if python.exists() and marker.exists() and marker.read_text() == ENV_MARKER:
         return python
     base = shutil.which("python3.11") or sys.executable
     print(f"creating {ENV_DIR} with {base} and {' '.join(PYBKT_PINS)} ...", flush=True)
@@ -95,11 +96,21 @@ def ensure_pybkt_env() -> Path | None:
         if ENV_DIR.exists():
             shutil.rmtree(ENV_DIR)
         subprocess.run([base, "-m", "venv", str(ENV_DIR)], check=True, env=_clean_env())
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *PYBKT_PINS], check=True, env=_clean_env())
+        deps = [pin for pin in PYBKT_PINS if not pin.startswith("pyBKT")]
+        pip = [str(python), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, "setuptools", "wheel", *deps], check=True, env=_clean_env())
+        # PyPI also carries a pure-Python wheel of pyBKT, hundreds of times slower; build the sdist's
+        # C++ extensions (Eigen is bundled; they need numpy's headers, hence no build isolation).
+        subprocess.run(
+            [*pip, "--no-cache-dir", "--no-build-isolation", "--no-binary", "pyBKT", PYBKT_PINS[0]],
+            check=True,
+            env=_clean_env(),
+        )
+        subprocess.run([str(python), "-c", "import pyBKT.fit.E_step"], check=True, env=_clean_env(), cwd="/")
     except (subprocess.CalledProcessError, OSError) as exc:
         print(f"!!! could not create the pyBKT environment: {exc}")
         return None
-    marker.write_text("\n".join(PYBKT_PINS))
+    marker.write_text(ENV_MARKER)
     return python
 
 
