@@ -125,6 +125,32 @@ class WeakKP(models.Model):
         return f"{self.student_id}: {self.knowledge_point_id} ← {self.root_id}"
 
 
+class PortraitSnapshot(models.Model):
+    """Ready-to-render portrait data, written by the recompute in the transaction that writes the results.
+
+    kind "student": one student's diagnosis of one subject (object_id = student); kind "grade": every
+    student's heat-map cells and weak KPs of one grade and subject (object_id = grade), which the class and
+    grade portraits filter to their current students. Pages read one row instead of thousands; a page
+    without a snapshot (a term not recomputed since) builds the same data from the result tables.
+    """
+
+    KIND_CHOICES = [("student", "学生"), ("grade", "年级")]
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="+", verbose_name="学期")
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="+", verbose_name="学科")
+    kind = models.CharField("类别", max_length=10, choices=KIND_CHOICES)
+    object_id = models.PositiveIntegerField("对象")
+    data = models.JSONField("页面数据")
+    job = models.ForeignKey(RecomputeJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "画像快照"
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id", "term", "subject"],
+                                               name="portrait_snapshot_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} {self.term_id}/{self.subject_id}"
+
+
 class ItemStatistic(models.Model):
     item = models.OneToOneField(Item, on_delete=models.CASCADE, related_name="statistic", verbose_name="题目")
     n_responses = models.PositiveIntegerField("作答人数")

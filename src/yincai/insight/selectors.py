@@ -16,15 +16,13 @@ from yincai.assessment.selectors import student_totals
 from yincai.insight.models import (
     ROUND_ORDER,
     TIER_LABELS,
-    AbilityEstimate,
     Alert,
     ItemStatistic,
-    KPMastery,
     RecomputeJob,
     TierDecision,
     TierProposal,
-    WeakKP,
 )
+from yincai.insight.snapshots import grade_data, stored_grade_data, stored_student_data, student_data
 from yincai.oversight.services import audit_record, audit_sensitive_read
 from yincai.school.models import Grade, SchoolClass, StaffRole, Student, Subject, Term
 from yincai.school.selectors import classes_visible_to
@@ -112,27 +110,60 @@ class KPRow:
         return "unsure"
 
 
+@dataclass(frozen=True)
+class WeakRow:
+    """A weak KP and its root cause, as the 学习诊断卡 shows it."""
+
+    knowledge_point_id: int
+    root_id: int
+    kp_name: str
+    root_name: str
+    prob: float
+    path: str
+
+
+@dataclass(frozen=True)
+class Overall:
+    """Overall ability (Rasch EAP) with its interval."""
+
+    value: float
+    lower: float | None
+    upper: float | None
+
+
 @dataclass
 class SubjectPortrait:
     subject: Subject
     abilities: list[dict[str, Any]] = field(default_factory=list)  # radar: label, value (0..1)
-    overall: AbilityEstimate | None = None
+    overall: Overall | None = None
     kps: list[KPRow] = field(default_factory=list)
-    weak: list[WeakKP] = field(default_factory=list)
+    weak: list[WeakRow] = field(default_factory=list)
     tier: dict[str, Any] | None = None
     tier_history: list[TierDecision] = field(default_factory=list)
 
 
 def tier_state(student: Student, term: Term, subject: Subject) -> dict[str, Any]:
     """Latest proposal and decision per round (no audit here: callers audit)."""
-    state: dict[str, Any] = {}
-    for round_code in ROUND_ORDER:
-        p = TierProposal.objects.filter(student=student, term=term, subject=subject, round=round_code).first()
-        d = TierDecision.objects.filter(student=student, term=term, subject=subject, round=round_code).select_related(
-            "decided_by").first()
-        if p or d:
-            state[round_code] = {"proposal": p, "decision": d}
-    return state
+    return tier_states(student, term, [subject]).get(subject.pk, {})
+
+
+def tier_states(student: Student, term: Term, subjects: list[Subject]) -> dict[int, dict[str, Any]]:
+    """subject_id → {round: {"proposal", "decision"}} with the latest of each, in two queries."""
+    ids = [s.pk for s in subjects]
+    latest_p: dict[tuple[int, str], TierProposal] = {}
+    for p in TierProposal.objects.filter(student=student, term=term, subject_id__in=ids).order_by("created_at", "id"):
+        latest_p[p.subject_id, p.round] = p
+    latest_d: dict[tuple[int, str], TierDecision] = {}
+    for d in (TierDecision.objects.filter(student=student, term=term, subject_id__in=ids)
+              .select_related("decided_by").order_by("decided_at", "id")):
+        latest_d[d.subject_id, d.round] = d
+    states: dict[int, dict[str, Any]] = {}
+    for subject_id in ids:
+        for round_code in ROUND_ORDER:
+            p, d = latest_p.get((subject_id, round_code)), latest_d.get((subject_id, round_code))
+            if p or d:
+                states.setdefault(subject_id, {})[round_code] = {"proposal": p, "decision": d}
+    return states
 
 
 def tier_history(student: Student, term: Term, subject: Subject) -> list[TierDecision]:
@@ -141,36 +172,42 @@ def tier_history(student: Student, term: Term, subject: Subject) -> list[TierDec
                 .select_related("decided_by", "proposal").order_by("-decided_at", "-id"))
 
 
-def student_portrait(user: Any, student: Student, subjects: QuerySet[Subject], term: Term) -> list[SubjectPortrait]:
-    """Diagnosis of one student per visible subject; tier information only for staff readers (audited)."""
+def _subject_portrait(subject: Subject, data: dict[str, Any]) -> SubjectPortrait:
+    overall = data.get("overall")
+    return SubjectPortrait(
+        subject=subject,
+        abilities=list(data["abilities"]),
+        overall=Overall(**overall) if overall else None,
+        kps=[KPRow(*row) for row in data["kps"]],
+        weak=[WeakRow(*row) for row in data["weak"]],
+    )
+
+
+def student_portrait(user: Any, student: Student, subjects: QuerySet[Subject], term: Term,
+                     grade: Grade | None = None) -> list[SubjectPortrait]:
+    """Diagnosis of one student per visible subject; tier information only for staff readers (audited).
+
+    Reads the recompute's snapshot of the student (``grade``: the student's grade that term, which tells
+    a recomputed grade from one never recomputed); builds the same data live when there is none.
+    """
+    subjects = list(subjects)
+    ids = [s.pk for s in subjects]
+    data = stored_student_data(term, ids, student.pk, grade)
+    if data is None:
+        data = {subject_id: d for (_, subject_id), d in student_data(term, ids, [student.pk]).items()}
     show_tiers = may_read_tiers(user, term)
+    states = tier_states(student, term, subjects) if show_tiers else {}
+    history: dict[int, list[TierDecision]] = defaultdict(list)
+    if states:
+        for d in (TierDecision.objects.filter(student=student, term=term, subject_id__in=list(states))
+                  .select_related("decided_by", "proposal").order_by("-decided_at", "-id")):
+            history[d.subject_id].append(d)
     result: list[SubjectPortrait] = []
     for subject in subjects:
-        sp = SubjectPortrait(subject=subject)
-        for a in AbilityEstimate.objects.filter(student=student, term=term, subject=subject).order_by("id"):
-            if a.dimension == "overall":
-                sp.overall = a
-            else:
-                sp.abilities.append({"label": a.label, "value": round(a.value, 3)})
-        latest: dict[int, KPMastery] = {}
-        for m in (KPMastery.objects.filter(student=student, knowledge_point__subject=subject, method="cdm")
-                  .select_related("knowledge_point", "assessment").order_by("assessment__date", "assessment_id")):
-            latest[m.knowledge_point_id] = m  # later assessments override earlier ones
-        tracked = {m.knowledge_point_id: m for m in KPMastery.objects.filter(
-            student=student, term=term, knowledge_point__subject=subject, method="tracker")}
-        this_term = [m for m in latest.values() if m.term_id == term.pk]
-        for m in sorted(this_term, key=lambda m: m.knowledge_point.order):
-            t = tracked.get(m.knowledge_point_id)
-            sp.kps.append(KPRow(m.knowledge_point_id, m.knowledge_point.code, m.knowledge_point.name, m.prob, m.lower,
-                                m.upper, m.score_rate, m.assessment.name if m.assessment else "",
-                                t.prob if t else None, t.lower if t else None, t.upper if t else None))
-        sp.weak = list(WeakKP.objects.filter(student=student, term=term, subject=subject)
-                       .select_related("knowledge_point", "root").order_by("prob"))
-        if show_tiers:
-            state = tier_state(student, term, subject)
-            if state:
-                sp.tier = state
-                sp.tier_history = tier_history(student, term, subject)
+        sp = _subject_portrait(subject, data[subject.pk]) if subject.pk in data else SubjectPortrait(subject)
+        if subject.pk in states:
+            sp.tier = states[subject.pk]
+            sp.tier_history = history[subject.pk]
         if sp.abilities or sp.kps or sp.overall or sp.tier:
             result.append(sp)
     if show_tiers and any(sp.tier for sp in result):
@@ -200,9 +237,37 @@ def _students_of(klass: SchoolClass | None, grade: Grade | None, term: Term) -> 
     return list(qs.order_by("student_no").distinct())
 
 
+def _common_weak_and_heat(data: dict[str, Any], students: list[Student]) -> tuple[list[dict[str, Any]],
+                                                                                  dict[str, Any]]:
+    """The group's ten most common weak KPs (with the most frequent root) and its KP × student heat map."""
+    ids = {s.pk for s in students}
+    weak_counts: Counter[int] = Counter()
+    root_counts: dict[int, Counter[int]] = defaultdict(Counter)
+    for sid, kp, root in data["weak"]:
+        if sid in ids:
+            weak_counts[kp] += 1
+            root_counts[kp][root] += 1
+    names = data["names"]
+    common = [{"kp": names[str(k)], "count": c, "share": c / max(len(ids), 1),
+               "root": names[str(root_counts[k].most_common(1)[0][0])]} for k, c in weak_counts.most_common(10)]
+    rows = [(s, data["cells"].get(str(s.pk), [])) for s in students]
+    used = sorted({i for _, cells in rows for i, _ in cells})
+    column = {i: x for x, i in enumerate(used)}
+    heat = {
+        "students": [s.name for s in students],
+        "kps": [data["kps"][i][1] for i in used],
+        "cells": [[column[i], yi, p] for yi, (_, cells) in enumerate(rows) for i, p in cells],
+    }
+    return common, heat
+
+
 def group_portrait(user: Any, *, term: Term, subject: Subject | None, klass: SchoolClass | None = None,
                    grade: Grade | None = None) -> GroupPortrait:
-    """Class (or grade) portrait: common weak KPs, KP × student heat map, score distribution, tier counts."""
+    """Class (or grade) portrait: common weak KPs, KP × student heat map, score distribution, tier counts.
+
+    Heat-map cells and weak KPs come from the grade's snapshot (written by the recompute), filtered to the
+    group's current students; without a snapshot the same data is built live.
+    """
     students = _students_of(klass, grade, term)
     ids = [s.pk for s in students]
     grade = grade or (klass.grade if klass else None)
@@ -212,30 +277,10 @@ def group_portrait(user: Any, *, term: Term, subject: Subject | None, klass: Sch
     if klass is not None:
         assessments = [a for a in assessments if a.school_class_id in (None, klass.pk)]
     latest = assessments[-1] if assessments else None
-    weak_counts: Counter[int] = Counter()
-    root_counts: dict[int, Counter[int]] = defaultdict(Counter)
-    kp_names: dict[int, str] = {}
-    for w in WeakKP.objects.filter(student_id__in=ids, term=term, subject=subject).select_related("knowledge_point", "root"):
-        weak_counts[w.knowledge_point_id] += 1
-        root_counts[w.knowledge_point_id][w.root_id] += 1
-        kp_names[w.knowledge_point_id] = w.knowledge_point.name
-        kp_names[w.root_id] = w.root.name
-    common = [{"kp": kp_names[k], "count": c, "share": c / max(len(ids), 1),
-               "root": kp_names[root_counts[k].most_common(1)[0][0]]} for k, c in weak_counts.most_common(10)]
-    # heat map: latest CDM mastery per (student, KP) of this term
-    cells: dict[tuple[int, int], float] = {}
-    kps: dict[int, tuple[int, str]] = {}
-    for m in (KPMastery.objects.filter(student_id__in=ids, term=term, method="cdm", knowledge_point__subject=subject)
-              .select_related("knowledge_point").order_by("assessment__date")):
-        cells[m.student_id, m.knowledge_point_id] = round(m.prob, 2)
-        kps[m.knowledge_point_id] = (m.knowledge_point.order, m.knowledge_point.name)
-    kp_order = sorted(kps, key=lambda k: kps[k][0])
-    heat = {
-        "students": [s.name for s in students],
-        "kps": [kps[k][1] for k in kp_order],
-        "cells": [[xi, yi, cells[(s.pk, k)]] for yi, s in enumerate(students) for xi, k in enumerate(kp_order)
-                  if (s.pk, k) in cells],
-    }
+    data: dict[str, Any] = {"kps": [], "cells": {}, "weak": [], "names": {}}
+    if subject is not None and grade is not None:
+        data = stored_grade_data(term, subject.pk, grade) or grade_data(term, subject.pk, ids)
+    common, heat = _common_weak_and_heat(data, students)
     dist: dict[str, Any] = {"bins": [], "counts": []}
     if latest is not None:
         totals = student_totals(latest, ids)
@@ -252,14 +297,32 @@ def group_portrait(user: Any, *, term: Term, subject: Subject | None, klass: Sch
         dist = {"bins": bins + ["缺考"], "counts": counts + [absent], "assessment": latest.name}
     tier_counts: list[dict[str, Any]] = []
     if subject is not None and may_read_tiers(user, term):
-        tiers = current_tiers(ids, term, subject)
-        c = Counter(t["tier"] for t in tiers.values())
+        tiers = effective_tiers(ids, term, subject)
+        c = Counter(tier for tier, _ in tiers.values())
         tier_counts = [{"tier": code, "label": TIER_LABELS[code], "count": c.get(code, 0)}
                        for code in ("advanced", "core", "borderline", "struggling")]
-        tier_counts.append({"tier": "talent", "label": "特长生", "count": sum(1 for t in tiers.values() if t["talent"])})
+        tier_counts.append({"tier": "talent", "label": "特长生", "count": sum(1 for _, t in tiers.values() if t)})
         audit_record(action="read_sensitive", model="分层", object_id=klass.pk if klass else (grade.pk if grade else ""),
                      detail=f"查看 {title} 分层人数")
     return GroupPortrait(title, students, subject, common, heat, dist, tier_counts, assessments, latest)
+
+
+def effective_tiers(student_ids: list[int], term: Term, subject: Subject) -> dict[int, tuple[str, bool]]:
+    """student_id → (tier, talent) as ``current_tiers`` decides it, from two row queries (for counting)."""
+    props: dict[tuple[str, int], tuple[str, bool]] = {}
+    for sid, rnd, tier, talent in (TierProposal.objects.filter(student_id__in=student_ids, term=term, subject=subject)
+                                   .order_by("created_at", "id").values_list("student_id", "round", "tier", "talent")):
+        props[rnd, sid] = (tier, bool(talent))
+    decs: dict[tuple[str, int], tuple[str, bool]] = {}
+    for sid, rnd, tier, talent in (TierDecision.objects.filter(student_id__in=student_ids, term=term, subject=subject)
+                                   .order_by("decided_at", "id").values_list("student_id", "round", "tier", "talent")):
+        decs[rnd, sid] = (tier, talent)
+    result: dict[int, tuple[str, bool]] = {}
+    for rnd in ROUND_ORDER:  # a later round's state replaces an earlier one's
+        for key in props.keys() | decs.keys():
+            if key[0] == rnd:
+                result[key[1]] = decs.get(key) or props[key]
+    return result
 
 
 def current_tiers(student_ids: list[int], term: Term, subject: Subject, round: str | None = None) -> dict[int, dict[str, Any]]:

@@ -48,6 +48,7 @@ from yincai.insight.models import (
     TierRule,
     WeakKP,
 )
+from yincai.insight.snapshots import write_snapshots
 from yincai.oversight.concurrency import Difference, OtherChange, StaleEdit
 from yincai.oversight.services import audit_record
 from yincai.school.models import Grade, School, Staff, Student, Subject, Term
@@ -565,7 +566,7 @@ def _observations(students: list[int], papers: list[_Paper]) -> tuple[np.ndarray
         return np.where(count > 0, focus_sum / count, np.nan), np.where(count > 0, hw_sum / count, np.nan)
 
 
-def _write(*, term: Term, students: list[int], out: _Results, job: RecomputeJob | None) -> None:
+def _write(*, term: Term, grade: Grade, students: list[int], out: _Results, job: RecomputeJob | None) -> None:
     with transaction.atomic():
         # derived rows without dependents: raw deletes (no per-row signals); the bulk audit record below covers them
         for qs in (KPMastery.objects.filter(student_id__in=students, knowledge_point__subject_id__in=out.subjects),
@@ -580,6 +581,7 @@ def _write(*, term: Term, students: list[int], out: _Results, job: RecomputeJob 
         WeakKP.objects.bulk_create(out.weak, batch_size=5000)
         ItemStatistic.objects.bulk_create(out.item_stats, batch_size=5000)
         TierProposal.objects.bulk_create(out.proposals, batch_size=5000)
+        write_snapshots(term=term, grade=grade, students=students, subject_ids=out.subjects, job=job)
         new_alerts = 0
         for a in out.alerts:
             alert, created = Alert.objects.get_or_create(
@@ -628,7 +630,7 @@ def recompute_grade(*, term: Term, grade: Grade, job: RecomputeJob | None = None
             _analyse_subject(job=job, term=term, grade=grade, subject=subject, students=students, terms=terms,
                              out=out, report=report)
         _progress(job, 92, "保存结果")
-        _write(term=term, students=students, out=out, job=job)
+        _write(term=term, grade=grade, students=students, out=out, job=job)
     except Exception as exc:
         log.exception("recompute failed")
         message = str(exc) if isinstance(exc, InsightError) else f"计算失败：{type(exc).__name__}: {exc}"

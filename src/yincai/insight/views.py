@@ -83,7 +83,7 @@ def _portrait_context(request: HttpRequest, student_id: int) -> dict[str, Any]:
         current if student.status == Student.ACTIVE else past_terms.first() or current)
     subjects = subjects_visible_for(request.user, student, current)
     klass = student.class_in(term)
-    portraits = sel.student_portrait(request.user, student, subjects, term)
+    portraits = sel.student_portrait(request.user, student, subjects, term, klass.grade if klass else None)
     return {
         "student": student, "klass": klass, "term": term, "portraits": portraits, "past_terms": past_terms,
         "trajectory": [asdict(p) for p in score_trajectory(request.user, student, term)],

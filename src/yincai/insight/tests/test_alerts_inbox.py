@@ -61,10 +61,10 @@ def test_the_same_episode_never_makes_a_second_alert(personas: Personas) -> None
     a = personas.math_assessment
     out = _Results(alerts=[{"rule": rule, "student_id": personas.alice.pk, "subject": a.subject, "episode_start": a,
                             "last_assessment": a, "evidence": [{"assessment": a.name}]}])
-    _write(term=personas.term, students=[personas.alice.pk], out=out, job=None)
+    _write(term=personas.term, grade=personas.math_assessment.grade, students=[personas.alice.pk], out=out, job=None)
     Alert.objects.filter(student=personas.alice).update(status="acknowledged")
     out.alerts[0]["evidence"] = [{"assessment": a.name, "more": 1}]
-    _write(term=personas.term, students=[personas.alice.pk], out=out, job=None)
+    _write(term=personas.term, grade=personas.math_assessment.grade, students=[personas.alice.pk], out=out, job=None)
     alerts = Alert.objects.filter(student=personas.alice)
     assert alerts.count() == 1
     assert alerts.get().status == "acknowledged" and alerts.get().evidence[0]["more"] == 1

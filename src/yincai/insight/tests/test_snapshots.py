@@ -1,0 +1,96 @@
+"""Portrait snapshots: the recompute stores ready-to-render data; pages read it and show what the live build shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from django.test import Client
+
+from yincai.demo.services import build_demo_school
+from yincai.insight import selectors as sel
+from yincai.insight.models import KPMastery, PortraitSnapshot, WeakKP
+from yincai.insight.services import recompute_grade
+from yincai.school.models import Enrolment, SchoolClass, StaffRole, Student, Subject
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Demo:
+    admin: Any
+    klass: SchoolClass
+    student: Student  # one with weak KPs
+
+
+@pytest.fixture
+def demo(db: None) -> Demo:
+    school = build_demo_school(seed=3, classes_per_grade=2, class_size=(14, 16), grades=[3]).school
+    klass = SchoolClass.objects.filter(grade__school=school).order_by("-term__start_date", "number").first()
+    assert klass is not None
+    admin = StaffRole.objects.filter(term=klass.term, role="admin", staff__school=school).first().staff.user
+    weak = WeakKP.objects.filter(term=klass.term, student__enrolments__school_class=klass).first()
+    assert weak is not None
+    return Demo(admin, klass, weak.student)
+
+
+def _portraits(d: Demo) -> tuple[list[sel.SubjectPortrait], sel.GroupPortrait, sel.GroupPortrait]:
+    math = Subject.objects.get(code="math")
+    term, grade = d.klass.term, d.klass.grade
+    student = sel.student_portrait(d.admin, d.student, Subject.objects.all(), term, grade)
+    klass = sel.group_portrait(d.admin, term=term, subject=math, klass=d.klass)
+    grade_portrait = sel.group_portrait(d.admin, term=term, subject=math, grade=grade)
+    return student, klass, grade_portrait
+
+
+def test_the_recompute_stores_one_snapshot_per_student_and_subject_and_one_per_grade(demo: Demo) -> None:
+    term = demo.klass.term
+    job = recompute_grade(term=term, grade=demo.klass.grade)
+    pairs = set(KPMastery.objects.filter(job=job, term=term).values_list("student_id", "knowledge_point__subject_id"))
+    stored = set(PortraitSnapshot.objects.filter(kind="student", term=term).values_list("object_id", "subject_id"))
+    assert pairs and pairs <= stored
+    grade_rows = list(PortraitSnapshot.objects.filter(kind="grade", object_id=demo.klass.grade_id, term=term)
+                      .values_list("subject_id", flat=True))
+    assert len(grade_rows) == len(set(grade_rows)) and {s for _, s in pairs} <= set(grade_rows)
+    recompute_grade(term=term, grade=demo.klass.grade)  # a second run replaces, never duplicates
+    assert set(PortraitSnapshot.objects.filter(kind="student", term=term).values_list(
+        "object_id", "subject_id")) == stored
+
+
+def test_pages_read_from_the_snapshot_show_what_the_live_build_shows(demo: Demo) -> None:
+    student, klass, grade = _portraits(demo)
+    assert student and student[0].kps and klass.heatmap["cells"] and grade.heatmap["cells"]
+    assert any(sp.weak for sp in student) and klass.common_weak
+    PortraitSnapshot.objects.all().delete()  # the live build: same builders, straight from the result tables
+    live_student, live_klass, live_grade = _portraits(demo)
+    assert student == live_student
+    assert (klass.common_weak, klass.heatmap) == (live_klass.common_weak, live_klass.heatmap)
+    assert (grade.common_weak, grade.heatmap) == (live_grade.common_weak, live_grade.heatmap)
+
+
+def test_the_snapshot_is_the_pages_source_and_follows_the_classes_current_students(demo: Demo) -> None:
+    math = Subject.objects.get(code="math")
+    url = reverse("insight:portrait", kwargs={"student_id": demo.student.pk})
+    weak = (WeakKP.objects.filter(student=demo.student, subject=math, term=demo.klass.term)
+            .select_related("knowledge_point").first())
+    assert weak is not None
+    client = Client()
+    client.force_login(demo.admin)
+    assert weak.knowledge_point.name in client.get(url).content.decode()
+    # the stored data is what the page shows: edit it and the page follows (no live rebuild behind it)
+    snap = PortraitSnapshot.objects.get(kind="student", object_id=demo.student.pk, subject=math,
+                                        term=demo.klass.term)
+    snap.data["weak"] = [[kp, root, "快照里的知识点", root_name, prob, path]
+                         for kp, root, _, root_name, prob, path in snap.data["weak"]]
+    snap.save()
+    assert "快照里的知识点" in client.get(url).content.decode()
+    # a student who left the class drops out of the class portrait at once, before any recompute
+    before = sel.group_portrait(demo.admin, term=demo.klass.term, subject=math, klass=demo.klass)
+    assert demo.student.name in before.heatmap["students"]
+    Enrolment.objects.filter(student=demo.student, term=demo.klass.term).delete()
+    after = sel.group_portrait(demo.admin, term=demo.klass.term, subject=math, klass=demo.klass)
+    assert demo.student.name not in after.heatmap["students"]
+    assert len(after.heatmap["students"]) == len(before.heatmap["students"]) - 1
