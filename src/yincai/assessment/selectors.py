@@ -30,23 +30,24 @@ class StudentTotal:
 
 def student_totals(assessment: Assessment, student_ids: Iterable[int]) -> dict[int, StudentTotal]:
     """Total score per student on one assessment; absent ≠ 0."""
-    rows = (
-        ItemScore.objects.filter(item__assessment=assessment, student_id__in=list(student_ids))
-        .values("student_id")
-        .annotate(total=Sum("score"), scored=Count("id", filter=Q(state="scored")), n=Count("id"))
-    )
-    result: dict[int, StudentTotal] = {}
-    absent_state = dict(
-        ItemScore.objects.filter(item__assessment=assessment, student_id__in=list(student_ids))
-        .exclude(state__in=["scored", "blank"])
-        .values_list("student_id", "state")
-    )
+    return totals_by_assessment([assessment.pk], student_ids).get(assessment.pk, {})
+
+
+def totals_by_assessment(assessment_ids: Iterable[int], student_ids: Iterable[int]) -> dict[int, dict[int, StudentTotal]]:
+    """assessment_id → student_id → total, for several assessments in two grouped queries; absent ≠ 0."""
+    scores = ItemScore.objects.filter(item__assessment_id__in=list(assessment_ids), student_id__in=list(student_ids))
+    rows = scores.values("item__assessment_id", "student_id").annotate(
+        total=Sum("score"), scored=Count("id", filter=Q(state="scored")), n=Count("id"))
+    absent_state = {(a, sid): state for a, sid, state in scores.exclude(state__in=["scored", "blank"]).values_list(
+        "item__assessment_id", "student_id", "state")}
+    result: dict[int, dict[int, StudentTotal]] = {}
     for row in rows:
-        sid = row["student_id"]
+        aid, sid = row["item__assessment_id"], row["student_id"]
         if row["scored"]:
-            result[sid] = StudentTotal(sid, row["total"] or Decimal(0), "scored")
+            total = StudentTotal(sid, row["total"] or Decimal(0), "scored")
         else:
-            result[sid] = StudentTotal(sid, None, absent_state.get(sid, "absent"))
+            total = StudentTotal(sid, None, absent_state.get((aid, sid), "absent"))
+        result.setdefault(aid, {})[sid] = total
     return result
 
 
@@ -105,8 +106,10 @@ def score_trajectory(user: Any, student: Student, term: Term | None = None) -> l
             .annotate(max_total_sum=Sum("items__max_score"))
             .order_by("date", "id")
         )
+        assessments = list(assessments)
+        by_assessment = totals_by_assessment([a.pk for a in assessments], classmates)
         for a in assessments:
-            totals = student_totals(a, classmates)
+            totals = by_assessment.get(a.pk, {})
             own = totals.get(student.pk)
             scored = [float(v.total) for v in totals.values() if v.total is not None]
             points.append(

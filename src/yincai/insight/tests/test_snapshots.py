@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.urls import reverse
-
 from django.test import Client
+from django.urls import reverse
 
 from yincai.demo.services import build_demo_school
 from yincai.insight import selectors as sel
