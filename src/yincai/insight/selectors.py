@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from yincai.accounts.roles import Role, roles_of
 from yincai.assessment.models import Assessment
@@ -297,7 +297,7 @@ def group_portrait(user: Any, *, term: Term, subject: Subject | None, klass: Sch
         dist = {"bins": bins + ["缺考"], "counts": counts + [absent], "assessment": latest.name}
     tier_counts: list[dict[str, Any]] = []
     if subject is not None and may_read_tiers(user, term):
-        tiers = effective_tiers(ids, term, subject)
+        tiers = tiers_by_student(ids, term, subject)
         c = Counter(tier for tier, _ in tiers.values())
         tier_counts = [{"tier": code, "label": TIER_LABELS[code], "count": c.get(code, 0)}
                        for code in ("advanced", "core", "borderline", "struggling")]
@@ -307,11 +307,19 @@ def group_portrait(user: Any, *, term: Term, subject: Subject | None, klass: Sch
     return GroupPortrait(title, students, subject, common, heat, dist, tier_counts, assessments, latest)
 
 
-def effective_tiers(student_ids: list[int], term: Term, subject: Subject) -> dict[int, tuple[str, bool]]:
+def latest_proposals(student_ids: list[int], term: Term, subject: Subject) -> QuerySet[TierProposal]:
+    """The latest proposal of each (student, round): proposals are appended by every recompute, so a
+    page must not read their whole history (ids grow with creation, one recompute writes in one go)."""
+    mine = TierProposal.objects.filter(student_id__in=student_ids, term=term, subject=subject)
+    latest = mine.values("student_id", "round").annotate(last=Max("id")).values("last")
+    return TierProposal.objects.filter(pk__in=latest).order_by("created_at", "id")
+
+
+def tiers_by_student(student_ids: list[int], term: Term, subject: Subject) -> dict[int, tuple[str, bool]]:
     """student_id → (tier, talent) as ``current_tiers`` decides it, from two row queries (for counting)."""
     props: dict[tuple[str, int], tuple[str, bool]] = {}
-    for sid, rnd, tier, talent in (TierProposal.objects.filter(student_id__in=student_ids, term=term, subject=subject)
-                                   .order_by("created_at", "id").values_list("student_id", "round", "tier", "talent")):
+    for sid, rnd, tier, talent in latest_proposals(student_ids, term, subject).values_list(
+            "student_id", "round", "tier", "talent"):
         props[rnd, sid] = (tier, bool(talent))
     decs: dict[tuple[str, int], tuple[str, bool]] = {}
     for sid, rnd, tier, talent in (TierDecision.objects.filter(student_id__in=student_ids, term=term, subject=subject)
@@ -331,8 +339,7 @@ def current_tiers(student_ids: list[int], term: Term, subject: Subject, round: s
     order = [round] if round else list(ROUND_ORDER)
     for rnd in order:
         props = {}
-        for p in TierProposal.objects.filter(student_id__in=student_ids, term=term, subject=subject, round=rnd).order_by(
-                "created_at", "id"):
+        for p in latest_proposals(student_ids, term, subject).filter(round=rnd):
             props[p.student_id] = p
         decs = {}
         for d in TierDecision.objects.filter(student_id__in=student_ids, term=term, subject=subject, round=rnd).order_by(
@@ -363,6 +370,19 @@ class TierRow:
     def current_label(self) -> str:
         tier = self.decision.tier if self.decision else (self.proposal.tier if self.proposal else "")
         return TIER_LABELS.get(tier, "—")
+
+    @property
+    def evidence(self) -> str:
+        """「0.62（0.48～0.75） / 55」: achievement share with its interval, and the percentile."""
+        p = self.proposal
+        if p is None:
+            return ""
+        percentile = f"{p.percentile:.0f}" if p.percentile is not None else ""
+        return f"{_fixed2(p.estimate)}（{_fixed2(p.lower)}～{_fixed2(p.upper)}） / {percentile}"
+
+
+def _fixed2(x: float | None) -> str:
+    return "" if x is None else f"{x:.2f}"
 
 
 def tier_rows(user: Any, klass: SchoolClass, subject: Subject, term: Term) -> tuple[str, list[TierRow], list[TierRow]]:
