@@ -12,9 +12,9 @@ from ninja import NinjaAPI, Schema
 from yincai.accounts.access import UndeclaredAuth, api_roles
 from yincai.accounts.roles import ALL_ROLES, STAFF_ROLES, TEACHING_ROLES, Role, roles_of
 from yincai.api.errors import responses
-from yincai.assessment.selectors import score_trajectory
 from yincai.curriculum.selectors import leaf_kps
-from yincai.school.models import Subject
+from yincai.insight.selectors import trajectory
+from yincai.school.models import Subject, Term
 from yincai.school.selectors import classes_visible_to, students_visible_to
 
 api = NinjaAPI(
@@ -93,7 +93,8 @@ def student(request: HttpRequest, student_id: int) -> StudentOut:
 @api.get("/students/{student_id}/trajectory", response=responses(list[TrajectoryOut]), tags=["学生"], auth=api_roles(*ALL_ROLES))
 def student_trajectory(request: HttpRequest, student_id: int) -> list[TrajectoryOut]:
     s = get_object_or_404(students_visible_to(request.user), pk=student_id)
-    return [TrajectoryOut(**p.__dict__) for p in score_trajectory(request.user, s)]
+    term = Term.current()
+    return [TrajectoryOut(**p.__dict__) for p in trajectory(request.user, s, term)] if term else []
 
 
 @api.get("/knowledge-points", response=responses(list[KnowledgePointOut]), tags=["课程"], auth=api_roles(*STAFF_ROLES))

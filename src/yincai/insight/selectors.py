@@ -12,7 +12,7 @@ from django.db.models import Max, Q, QuerySet
 
 from yincai.accounts.roles import Role, roles_of
 from yincai.assessment.models import Assessment
-from yincai.assessment.selectors import student_totals
+from yincai.assessment.selectors import TrajectoryPoint, score_trajectory, student_totals
 from yincai.insight.models import (
     ROUND_ORDER,
     TIER_LABELS,
@@ -25,7 +25,7 @@ from yincai.insight.models import (
 from yincai.insight.snapshots import grade_data, stored_grade_data, stored_student_data, student_data
 from yincai.oversight.services import audit_record, audit_sensitive_read
 from yincai.school.models import Grade, SchoolClass, StaffRole, Student, Subject, Term
-from yincai.school.selectors import classes_visible_to
+from yincai.school.selectors import classes_visible_to, subjects_visible_for
 
 BROAD_ROLES = frozenset({Role.ADMIN, Role.COUNSELOR, Role.GRADE_LEAD, Role.HEAD_TEACHER})
 TIER_READERS = frozenset({Role.ADMIN, Role.GRADE_LEAD, Role.HEAD_TEACHER, Role.SUBJECT_TEACHER, Role.MENTOR,
@@ -213,6 +213,24 @@ def student_portrait(user: Any, student: Student, subjects: QuerySet[Subject], t
     if show_tiers and any(sp.tier for sp in result):
         audit_sensitive_read(student_id=student.pk, what="分层")
     return result
+
+
+def trajectory(user: Any, student: Student, term: Term, grade: Grade | None = None) -> list[TrajectoryPoint]:
+    """``score_trajectory`` (the student's papers against the class median) from the recompute's snapshot.
+
+    ``grade``: the student's grade that term (looked up when not given). Built live when the term has no
+    snapshot of the student's grade, or the snapshot predates stored trajectories.
+    """
+    subjects = list(subjects_visible_for(user, student, term))
+    if grade is None:
+        klass = student.class_in(term)
+        grade = klass.grade if klass else None
+    data = stored_student_data(term, [s.pk for s in subjects], student.pk, grade)
+    if data is None or any("trajectory" not in d for d in data.values()):
+        return score_trajectory(user, student, term)
+    rows = sorted((p for d in data.values() for p in d["trajectory"]), key=lambda p: (p[0], p[3], p[1]))
+    return [TrajectoryPoint(assessment_id=p[1], name=p[2], date=p[3], subject=p[4], total=p[5], max_total=p[6],
+                            class_median=p[7]) for p in rows]
 
 
 # ------------------------------------------------------------------------------------------------ class / grade

@@ -14,7 +14,6 @@ from django.template.loader import render_to_string
 
 from yincai.accounts.access import role_required
 from yincai.accounts.roles import STAFF_ROLES, TEACHING_ROLES, Role, roles_of
-from yincai.assessment.selectors import score_trajectory
 from yincai.homeschool.consent import latest_consents
 from yincai.insight import selectors as sel
 from yincai.insight.models import ROUND_CHOICES, TIER_CHOICES, AlertRule, TierRule
@@ -86,7 +85,7 @@ def _portrait_context(request: HttpRequest, student_id: int) -> dict[str, Any]:
     portraits = sel.student_portrait(request.user, student, subjects, term, klass.grade if klass else None)
     return {
         "student": student, "klass": klass, "term": term, "portraits": portraits, "past_terms": past_terms,
-        "trajectory": [asdict(p) for p in score_trajectory(request.user, student, term)],
+        "trajectory": [asdict(p) for p in sel.trajectory(request.user, student, term, klass.grade if klass else None)],
         "radar": {sp.subject.name: sp.abilities for sp in portraits if sp.abilities},
         "job": sel.last_finished_job(term, klass.grade) if klass else None,
         "tier_choices": TIER_CHOICES[:4], "may_decide": term == current and bool(roles_of(request.user) & set(TIER_ROLES)),

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from yincai.assessment.models import Assessment, ItemScore
+from yincai.assessment.selectors import score_trajectory
 from yincai.demo.services import build_demo_school
 from yincai.insight import selectors as sel
 from yincai.insight.models import KPMastery, PortraitSnapshot, WeakKP
@@ -93,3 +95,19 @@ def test_the_snapshot_is_the_pages_source_and_follows_the_classes_current_studen
     after = sel.group_portrait(demo.admin, term=demo.klass.term, subject=math, klass=demo.klass)
     assert demo.student.name not in after.heatmap["students"]
     assert len(after.heatmap["students"]) == len(before.heatmap["students"]) - 1
+
+
+def test_the_stored_trajectory_is_the_live_one_until_scores_change_and_the_recompute_runs(demo: Demo) -> None:
+    term, grade = demo.klass.term, demo.klass.grade
+    stored = sel.trajectory(demo.admin, demo.student, term, grade)
+    live = score_trajectory(demo.admin, demo.student, term)
+    assert len(stored) >= 4 and {p.subject for p in stored} == {p.subject for p in live}
+    assert stored == live
+    assert any(p.class_median is not None for p in stored) and any(p.total is not None for p in stored)
+    # a corrected score reaches the card with the recompute that every score change queues
+    paper = Assessment.objects.get(pk=stored[-1].assessment_id)
+    ItemScore.objects.filter(item__assessment=paper, student=demo.student).update(score=0, state="scored")
+    recompute_grade(term=term, grade=grade)
+    after = {p.assessment_id: p for p in sel.trajectory(demo.admin, demo.student, term, grade)}
+    assert after[paper.pk].total == 0.0
+    assert after == {p.assessment_id: p for p in score_trajectory(demo.admin, demo.student, term)}
