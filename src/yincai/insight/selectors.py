@@ -333,7 +333,8 @@ def latest_proposals(student_ids: list[int], term: Term, subject: Subject) -> Qu
     return TierProposal.objects.filter(pk__in=latest).order_by("created_at", "id")
 
 
-def tiers_by_student(student_ids: list[int], term: Term, subject: Subject) -> dict[int, tuple[str, bool]]:
+def tiers_by_student(student_ids: list[int], term: Term, subject: Subject,
+                     rounds: tuple[str, ...] = ROUND_ORDER) -> dict[int, tuple[str, bool]]:
     """student_id → (tier, talent) as ``current_tiers`` decides it, from two row queries (for counting)."""
     props: dict[tuple[str, int], tuple[str, bool]] = {}
     for sid, rnd, tier, talent in latest_proposals(student_ids, term, subject).values_list(
@@ -344,7 +345,7 @@ def tiers_by_student(student_ids: list[int], term: Term, subject: Subject) -> di
                                    .order_by("decided_at", "id").values_list("student_id", "round", "tier", "talent")):
         decs[rnd, sid] = (tier, talent)
     result: dict[int, tuple[str, bool]] = {}
-    for rnd in ROUND_ORDER:  # a later round's state replaces an earlier one's
+    for rnd in rounds:  # a later round's state replaces an earlier one's
         for key in props.keys() | decs.keys():
             if key[0] == rnd:
                 result[key[1]] = decs.get(key) or props[key]
@@ -408,16 +409,16 @@ def tier_rows(user: Any, klass: SchoolClass, subject: Subject, term: Term) -> tu
     students = _students_of(klass, None, term)
     ids = [s.pk for s in students]
     present = set(TierProposal.objects.filter(student_id__in=ids, term=term, subject=subject)
-                  .values_list("round", flat=True).distinct())
+                  .order_by().values_list("round", flat=True).distinct())  # no ordering columns in DISTINCT
     rnd = next((r for r in reversed(ROUND_ORDER) if r in present), "initial")
     has_mid = rnd != "initial"
     now = current_tiers(ids, term, subject, rnd)
-    before = current_tiers(ids, term, subject, "initial") if has_mid else {}
+    before = tiers_by_student(ids, term, subject, ("initial",)) if has_mid else {}
     rows = []
     for s in students:
         cur = now.get(s.pk)
         rows.append(TierRow(s, cur["proposal"] if cur else None, cur["decision"] if cur else None,
-                            before[s.pk]["tier"] if s.pk in before else None))
+                            before[s.pk][0] if s.pk in before else None))
     movers = [r for r in rows if has_mid and r.initial_tier and r.proposal and r.initial_tier != (
         r.decision.tier if r.decision else r.proposal.tier)]
     audit_record(action="read_sensitive", model="分层", object_id=klass.pk, detail=f"查看 {klass.name} {subject.name} 分层名单")
