@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
-from yincai.assessment.models import Assessment, ItemScore
+from yincai.assessment.models import Assessment, Item, ItemScore
 from yincai.school.models import SchoolClass, Student, Subject, Term
 from yincai.school.selectors import subjects_visible_for
 
@@ -34,20 +34,20 @@ def student_totals(assessment: Assessment, student_ids: Iterable[int]) -> dict[i
 
 
 def totals_by_assessment(assessment_ids: Iterable[int], student_ids: Iterable[int]) -> dict[int, dict[int, StudentTotal]]:
-    """assessment_id → student_id → total, for several assessments in two grouped queries; absent ≠ 0."""
-    scores = ItemScore.objects.filter(item__assessment_id__in=list(assessment_ids), student_id__in=list(student_ids))
-    rows = scores.values("item__assessment_id", "student_id").annotate(
-        total=Sum("score"), scored=Count("id", filter=Q(state="scored")), n=Count("id"))
-    absent_state = {(a, sid): state for a, sid, state in scores.exclude(state__in=["scored", "blank"]).values_list(
-        "item__assessment_id", "student_id", "state")}
+    """assessment_id → student_id → total, for several assessments in one grouped query; absent ≠ 0.
+
+    Item ids come through a subquery so that SQLite walks the (student, item) index of the scores."""
+    items = Item.objects.filter(assessment_id__in=list(assessment_ids)).values("id")
+    rows = (
+        ItemScore.objects.filter(item_id__in=items, student_id__in=list(student_ids))
+        .values_list("item__assessment_id", "student_id")
+        .annotate(total=Sum("score"), scored=Count("id", filter=Q(state="scored")),
+                  other=Max("state", filter=~Q(state__in=["scored", "blank"])))
+    )
     result: dict[int, dict[int, StudentTotal]] = {}
-    for row in rows:
-        aid, sid = row["item__assessment_id"], row["student_id"]
-        if row["scored"]:
-            total = StudentTotal(sid, row["total"] or Decimal(0), "scored")
-        else:
-            total = StudentTotal(sid, None, absent_state.get((aid, sid), "absent"))
-        result.setdefault(aid, {})[sid] = total
+    for aid, sid, total, scored, other in rows:
+        value = StudentTotal(sid, total or Decimal(0), "scored") if scored else StudentTotal(sid, None, other or "absent")
+        result.setdefault(aid, {})[sid] = value
     return result
 
 
