@@ -3,15 +3,13 @@ class announcements, notifications (held during teachers' quiet hours) and the w
 
 Every function takes keyword arguments and runs in one transaction; bad input raises ValidationError with
 a Chinese message and writes nothing. Nothing here calls the network except `send_outbox`, which a page
-only ever starts in a background thread (`send_outbox_async`) or the `yincai family send-outbox` worker.
+only ever queues for the task worker (`send_outbox_async`) or runs from `yincai family send-outbox`.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-import logging
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -20,7 +18,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -37,8 +35,6 @@ from yincai.family.models import (
 )
 from yincai.family.selectors import guardian_users
 from yincai.school.models import School, SchoolClass, Staff, Student, Term
-
-log = logging.getLogger(__name__)
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_TEXT = 2000
@@ -297,20 +293,13 @@ def send_outbox(*, now: datetime.datetime | None = None, timeout: float = WEBHOO
     return counts
 
 
-def _send_in_background() -> None:
-    try:
-        send_outbox()
-    except Exception:  # a background send must never take the server down
-        log.exception("外发队列发送失败")
-    finally:
-        close_old_connections()
+def send_outbox_async() -> None:
+    """Queue a send on the task worker once the current transaction commits: the page never waits for the
+    network, and a queued send survives a restart (no thread is started from the request)."""
+    from yincai.family.tasks import send_outbox_task
+    from yincai.jobs.api import enqueue
 
-
-def send_outbox_async() -> threading.Thread:
-    """Start sending in a daemon thread after the current transaction commits; the page does not wait."""
-    worker = threading.Thread(target=_send_in_background, name="yincai-outbox", daemon=True)
-    transaction.on_commit(worker.start)
-    return worker
+    enqueue(send_outbox_task)
 
 
 # ------------------------------------------------------------------------------------------ siblings

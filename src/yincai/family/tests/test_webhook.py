@@ -6,12 +6,15 @@ import datetime
 import time
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from tests.personas import Personas
 from yincai.family import services as svc
 from yincai.family.models import Announcement, Message, Notification, Outbox
+from yincai.family.tasks import send_outbox_task
 from yincai.family.tests.helpers import client_for, free_port, receiver, staff
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +142,19 @@ def test_parent_reply_to_announcement_is_private(personas: Personas) -> None:
     assert msg.thread.student == personas.alice and msg.thread.teacher == staff("hu")
     assert Notification.objects.filter(user=personas.users["hu"], text__contains="我们准时参加").exists()
     assert not Notification.objects.filter(user=personas.users["pb"], text__contains="我们准时参加").exists()
+
+
+def test_the_page_queues_the_send_for_the_worker_which_queues_itself_again_for_a_retry(
+        personas: Personas, django_capture_on_commit_callbacks: object) -> None:
+    _configure(personas, f"http://127.0.0.1:{free_port()}/cgi-bin/webhook/send?key=x")  # nobody listens
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+        with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+            assert _announce(personas).status_code == 302
+        sends = DBTaskResult.objects.filter(task_path__endswith="send_outbox_task")
+        first = sends.get()  # queued for the worker: no thread, no network from the page
+        assert Outbox.objects.get().attempts == 0
+        assert send_outbox_task.call() == {"sent": 0, "retry": 1, "failed": 0}  # what the worker runs
+        row = Outbox.objects.get()
+        assert row.status == "queued" and row.attempts == 1
+        retry = sends.exclude(pk=first.pk).get()  # the next run waits until the row is due again
+        assert retry.run_after == row.next_attempt_at and retry.status == "READY"
