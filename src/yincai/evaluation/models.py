@@ -59,11 +59,15 @@ class TermReport(models.Model):
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, verbose_name="学科")
     school_class = models.ForeignKey(SchoolClass, on_delete=models.SET_NULL, null=True, blank=True,
                                      verbose_name="班级(空=全校)")
+    STATUS_CHOICES = [("queued", "排队中"), ("running", "生成中"), ("done", "已生成"), ("failed", "生成失败")]
     title = models.CharField("标题", max_length=200)
-    docx = models.BinaryField("DOCX")
-    pdf = models.BinaryField("PDF")
+    docx = models.BinaryField("DOCX", default=b"")
+    pdf = models.BinaryField("PDF", default=b"")
     created_by = models.ForeignKey(Staff, on_delete=models.PROTECT, verbose_name="生成人")
     created_at = models.DateTimeField("生成时间", default=timezone.now)
+    # rendered by the task worker (charts and PDF take seconds): the page shows the state and polls
+    status = models.CharField("状态", max_length=10, choices=STATUS_CHOICES, default="done")
+    error = models.TextField("错误", blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "学期工作总结"
@@ -71,3 +75,7 @@ class TermReport(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ("queued", "running")

@@ -166,11 +166,44 @@ def render_pdf(data: ReportData) -> bytes:
 
 
 @transaction.atomic
+def term_report_request(*, user: Any, author: Staff, term: Term, subject: Subject,
+                        klass: SchoolClass | None = None) -> TermReport:
+    """Queue a report for the task worker (the page does not wait for charts and PDF) and return its row."""
+    from yincai.evaluation.tasks import term_report_task
+    from yincai.jobs.api import enqueue
+
+    scope = klass.name if klass else "全校"
+    report = TermReport.objects.create(term=term, subject=subject, school_class=klass, created_by=author,
+                                       title=f"{term.name} {scope} {subject.name} 培优辅差工作总结", status="queued")
+    enqueue(term_report_task, report.pk)
+    return report
+
+
+def run_term_report(report_id: int) -> TermReport:
+    """Build the queued report's DOCX and PDF, as its author sees the figures, and keep both with the term."""
+    from yincai.oversight.context import Actor, current_actor
+
+    report = TermReport.objects.select_related("term", "subject", "school_class", "created_by__user").get(pk=report_id)
+    TermReport.objects.filter(pk=report.pk).update(status="running", error="")
+    user = report.created_by.user
+    token = current_actor.set(Actor(user=user, ip=None, path=f"task:term_report/{report.pk}"))
+    try:
+        with transaction.atomic():
+            data = report_data(user, term=report.term, subject=report.subject, klass=report.school_class)
+            TermReport.objects.filter(pk=report.pk).update(title=data.title, docx=render_docx(data),
+                                                           pdf=render_pdf(data), status="done")
+            audit_record(action="export", model="学期工作总结", object_id=report.pk, detail=data.title)
+    except Exception as exc:  # the page shows the failure; nothing half-written is offered for download
+        TermReport.objects.filter(pk=report.pk).update(status="failed", error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    finally:
+        current_actor.reset(token)
+    report.refresh_from_db()
+    return report
+
+
 def term_report_generate(*, user: Any, author: Staff, term: Term, subject: Subject,
                          klass: SchoolClass | None = None) -> TermReport:
-    """Build the report's DOCX and PDF and keep both with the term (downloadable after rollover)."""
-    data = report_data(user, term=term, subject=subject, klass=klass)
-    report = TermReport.objects.create(term=term, subject=subject, school_class=klass, title=data.title,
-                                       created_by=author, docx=render_docx(data), pdf=render_pdf(data))
-    audit_record(action="export", model="学期工作总结", object_id=report.pk, detail=data.title)
-    return report
+    """Queue and build a report here and now (command-line tools and tests)."""
+    report = term_report_request(user=user, author=author, term=term, subject=subject, klass=klass)
+    return run_term_report(report.pk)

@@ -13,5 +13,6 @@ urlpatterns = [
     path("studies/<int:study_id>/", views.study_detail, name="study"),
     path("growth/<int:class_id>/", views.growth, name="growth"),
     path("reports/", views.reports, name="reports"),
+    path("reports/rows/", views.report_rows, name="report_rows"),
     path("reports/<int:report_id>/<str:fmt>/", views.report_file, name="report_file"),
 ]

@@ -10,7 +10,7 @@ from yincai.accounts.access import role_required
 from yincai.accounts.roles import Role, roles_of
 from yincai.evaluation.dashboard import FIGURES, ROUND_LABELS, TIERS, dashboard, figure_students, transitions
 from yincai.evaluation.models import Study
-from yincai.evaluation.reports import term_report_generate
+from yincai.evaluation.reports import term_report_request
 from yincai.evaluation.selectors import (
     EVALUATION_ROLES,
     class_growth,
@@ -160,8 +160,8 @@ def reports(request: HttpRequest) -> HttpResponse:
         elif klass is None and not may_school:
             messages.error(request, "全校总结由教导处生成，请选择您的班级")
         else:
-            report = term_report_generate(user=request.user, author=staff, term=term, subject=subject, klass=klass)
-            messages.success(request, f"已生成「{report.title}」。")
+            report = term_report_request(user=request.user, author=staff, term=term, subject=subject, klass=klass)
+            messages.success(request, f"已开始生成「{report.title}」，完成后即可在下方下载。")
             return redirect("evaluation:reports")
     return render(request, "evaluation/reports.html", {
         "reports": reports_visible_to(request.user), "subjects": Subject.objects.all(), "classes": classes,
@@ -169,8 +169,14 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*EVALUATION_ROLES)
+def report_rows(request: HttpRequest) -> HttpResponse:
+    """The reports table alone: the page polls it while a report is being generated."""
+    return render(request, "evaluation/_report_rows.html", {"reports": reports_visible_to(request.user)})
+
+
+@role_required(*EVALUATION_ROLES)
 def report_file(request: HttpRequest, report_id: int, fmt: str) -> HttpResponse:
-    report = get_object_or_404(reports_visible_to(request.user), pk=report_id)
+    report = get_object_or_404(reports_visible_to(request.user).filter(status="done"), pk=report_id)
     if fmt not in ("docx", "pdf"):
         raise Http404
     content_type = ("application/pdf" if fmt == "pdf" else
