@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from yincai.assessment.models import Assessment, ItemScore
+from yincai.assessment.models import Assessment, Item, ItemScore
 from yincai.school.models import SchoolClass, Student, Subject, Term
 from yincai.school.selectors import subjects_visible_for
 
@@ -86,40 +86,65 @@ class TrajectoryPoint:
 
 
 def score_trajectory(user: Any, student: Student, term: Term | None = None) -> list[TrajectoryPoint]:
-    """The student's totals over the term (and the previous one) against the class median, never named peers."""
+    """The student's totals over the term (and the previous one) against the class median, never named peers.
+
+    A fixed number of queries (the terms' classes, their assessments, every classmate's totals in one
+    aggregate), whatever the number of assessments or classmates."""
     term = term or Term.current()
     if term is None:
         return []
     subjects = subjects_visible_for(user, student, term)
     terms = [t for t in (term.previous(), term) if t is not None]
-    points: list[TrajectoryPoint] = []
-    for t in terms:
-        klass = student.class_in(t)
-        if klass is None:
+    classes = {e.term_id: e.school_class for e in student.enrolments.filter(term__in=terms).select_related("school_class")}
+    if not classes:
+        return []
+    in_class = Q(pk__in=[])
+    for klass in classes.values():
+        in_class |= Q(term_id=klass.term_id, grade_id=klass.grade_id) & (
+            Q(school_class__isnull=True) | Q(school_class_id=klass.pk))
+    assessments = list(
+        Assessment.objects.filter(in_class, subject__in=subjects)
+        .select_related("subject")
+        .annotate(max_total_sum=Sum("items__max_score"))
+        .order_by("date", "id")
+    )
+    if not assessments:
+        return []
+    # Each term's assessments against that term's classmates; a total counts only when at least one item was
+    # scored (absent ≠ 0), as in student_totals.
+    per_term = [
+        ItemScore.objects.filter(item_id__in=Item.objects.filter(assessment_id__in=ids).values("id"),
+                                 student_id__in=klass.enrolments.values("student_id"))
+        .values_list("item__assessment_id", "student_id")
+        .annotate(total=Sum("score"), scored=Count("id", filter=Q(state="scored")))
+        for klass in classes.values()
+        if (ids := [a.pk for a in assessments if a.term_id == klass.term_id])
+    ]
+    scored: dict[int, list[float]] = {}
+    own: dict[int, float] = {}
+    rows = per_term[0].union(*per_term[1:], all=True) if len(per_term) > 1 else per_term[0]
+    for assessment_id, student_id, total, n_scored in rows:
+        if not n_scored:
             continue
-        classmates = list(klass.enrolments.values_list("student_id", flat=True))
-        assessments = (
-            Assessment.objects.filter(term=t, grade=klass.grade, subject__in=subjects)
-            .filter(Q(school_class__isnull=True) | Q(school_class=klass))
-            .select_related("subject")
-            .annotate(max_total_sum=Sum("items__max_score"))
-            .order_by("date", "id")
-        )
-        for a in assessments:
-            totals = student_totals(a, classmates)
-            own = totals.get(student.pk)
-            scored = [float(v.total) for v in totals.values() if v.total is not None]
-            points.append(
-                TrajectoryPoint(
-                    assessment_id=a.pk,
-                    name=a.name,
-                    date=a.date.isoformat(),
-                    subject=a.subject.name,
-                    total=float(own.total) if own and own.total is not None else None,
-                    max_total=float(a.max_total_sum or 0),
-                    class_median=statistics.median(scored) if scored else None,
-                )
+        value = float(total or 0)
+        scored.setdefault(assessment_id, []).append(value)
+        if student_id == student.pk:
+            own[assessment_id] = value
+    order = {t.pk: k for k, t in enumerate(terms)}
+    points: list[TrajectoryPoint] = []
+    for a in sorted(assessments, key=lambda a: order[a.term_id]):
+        peers = scored.get(a.pk)
+        points.append(
+            TrajectoryPoint(
+                assessment_id=a.pk,
+                name=a.name,
+                date=a.date.isoformat(),
+                subject=a.subject.name,
+                total=own.get(a.pk),
+                max_total=float(a.max_total_sum or 0),
+                class_median=statistics.median(peers) if peers else None,
             )
+        )
     return points
 
 

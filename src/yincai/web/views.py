@@ -22,7 +22,6 @@ from yincai.school.selectors import (
     psych_notes_for,
     students_visible_to,
     subjects_for_class,
-    subjects_visible_for,
 )
 from yincai.web.selectors import class_rows, class_student_rows, home_context
 
@@ -55,14 +54,14 @@ def student_detail(request: HttpRequest, student_id: int) -> HttpResponse:
     student = get_object_or_404(students_visible_to(request.user), pk=student_id)
     term = Term.current()
     trajectory = [asdict(p) for p in score_trajectory(request.user, student, term)]
+    family_ok = may_read_family(request.user, student)
     return render(request, "web/student_detail.html", {
         "student": student,
         "klass": student.class_in(term) if term else None,
         "trajectory": trajectory,
-        "subjects": subjects_visible_for(request.user, student, term),
-        "guardians": student.guardian_links.select_related("guardian") if may_read_family(request.user, student) else None,
+        "guardians": student.guardian_links.select_related("guardian") if family_ok else None,
         "family": family_profile_for(request.user, student),
-        "may_read_family": may_read_family(request.user, student),
+        "may_read_family": family_ok,
         "psych_notes": psych_notes_for(request.user, student),
         "mentors": student.mentors.filter(term=term).select_related("mentor"),
     })
