@@ -165,8 +165,10 @@ def family_plan_view(plan: SupportPlan) -> dict[str, Any]:
     }
 
 
-def overdue_plans(user: Any, term: Term | None = None) -> QuerySet[SupportPlan]:
-    return plans_visible_to(user, term).filter(status__in=["active", "adjusted"], next_review__lt=timezone.localdate())
+def overdue_plans(user: Any, term: Term | None = None, *, plans: QuerySet[SupportPlan] | None = None) -> QuerySet[SupportPlan]:
+    """Open plans past their review date; `plans`: the user's visible plans when the caller has them already."""
+    plans = plans_visible_to(user, term) if plans is None else plans
+    return plans.filter(status__in=["active", "adjusted"], next_review__lt=timezone.localdate())
 
 
 @dataclass(frozen=True)

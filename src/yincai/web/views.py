@@ -39,10 +39,11 @@ def class_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*(TEACHING_ROLES | {Role.COUNSELOR}))
 def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
-    klass = get_object_or_404(classes_visible_to(request.user), pk=class_id)
-    subjects = subjects_for_class(request.user, klass)
+    klass = get_object_or_404(classes_visible_to(request.user).select_related("term"), pk=class_id)
+    subjects = list(subjects_for_class(request.user, klass))
     subject_code = request.GET.get("subject")
-    subject = subjects.filter(code=subject_code).first() if subject_code else subjects.first()
+    subject = (next((s for s in subjects if s.code == subject_code), None) if subject_code
+               else (subjects[0] if subjects else None))
     assessment, rows = class_student_rows(klass, subject)
     return render(request, "web/class_detail.html", {
         "klass": klass, "subjects": subjects, "subject": subject, "assessment": assessment, "rows": rows,
