@@ -85,11 +85,13 @@ class TrajectoryPoint:
         return result_level(self.total, self.max_total)
 
 
-def score_trajectory(user: Any, student: Student, term: Term | None = None) -> list[TrajectoryPoint]:
+def score_trajectory(user: Any, student: Student, term: Term | None = None, *,
+                     with_class_median: bool = True) -> list[TrajectoryPoint]:
     """The student's totals over the term (and the previous one) against the class median, never named peers.
 
     A fixed number of queries (the terms' classes, their assessments, every classmate's totals in one
-    aggregate), whatever the number of assessments or classmates."""
+    aggregate), whatever the number of assessments or classmates. Pages for families, which never show the
+    median, pass `with_class_median=False`: only the student's own scores are read and class_median is None."""
     term = term or Term.current()
     if term is None:
         return []
@@ -114,7 +116,8 @@ def score_trajectory(user: Any, student: Student, term: Term | None = None) -> l
     # scored (absent ≠ 0), as in student_totals.
     per_term = [
         ItemScore.objects.filter(item_id__in=Item.objects.filter(assessment_id__in=ids).values("id"),
-                                 student_id__in=klass.enrolments.values("student_id"))
+                                 student_id__in=(klass.enrolments.values("student_id") if with_class_median
+                                                 else [student.pk]))
         .values_list("item__assessment_id", "student_id")
         .annotate(total=Sum("score"), scored=Count("id", filter=Q(state="scored")))
         for klass in classes.values()
@@ -142,7 +145,7 @@ def score_trajectory(user: Any, student: Student, term: Term | None = None) -> l
                 subject=a.subject.name,
                 total=own.get(a.pk),
                 max_total=float(a.max_total_sum or 0),
-                class_median=statistics.median(peers) if peers else None,
+                class_median=statistics.median(peers) if peers and with_class_median else None,
             )
         )
     return points

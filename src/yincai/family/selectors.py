@@ -173,7 +173,7 @@ def child_overview(user: Any, student: Student) -> dict[str, Any]:
     from yincai.support.selectors import family_plan_view
 
     term = Term.current()
-    points = score_trajectory(user, student, term) if term else []
+    points = score_trajectory(user, student, term, with_class_median=False) if term else []
     plans = SupportPlan.objects.filter(student=student, term=term).exclude(status="closed").select_related(
         "subject", "responsible")
     unread = unread_threads_for_parent(user, student)

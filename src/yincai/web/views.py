@@ -106,7 +106,7 @@ def _family_view(request: HttpRequest, student_id: int | None) -> HttpResponse:
         student = children_of(request.user).filter(pk=student_id).first()
     if student is None:
         raise Http404("找不到该学生")
-    points = score_trajectory(request.user, student, term)
+    points = score_trajectory(request.user, student, term, with_class_median=False)
     # Families see their own child's score rate over time and 等级, never the class median or others.
     chart = [{**asdict(p), "class_median": None} for p in points]
     return render(request, "web/family_student.html", {

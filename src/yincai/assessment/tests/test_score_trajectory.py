@@ -85,3 +85,15 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_assessments(two_
         n_after = len(score_trajectory(viewer, p.alice))
     assert n_after == n_before + 3
     assert len(after) == len(before)
+
+
+def test_without_the_class_median_only_the_own_scores_are_read(two_terms) -> None:  # type: ignore[no-untyped-def]
+    p = two_terms
+    viewer = p.user(Role.PARENT)
+    full = score_trajectory(viewer, p.alice)
+    with CaptureQueriesContext(connection) as queries:
+        own = score_trajectory(viewer, p.alice, with_class_median=False)
+    assert [(pt.name, pt.total, pt.max_total) for pt in own] == [(pt.name, pt.total, pt.max_total) for pt in full]
+    assert all(pt.class_median is None for pt in own) and any(pt.class_median is not None for pt in full)
+    aggregate = next(q["sql"] for q in queries if "SUM" in q["sql"] and "itemscore" in q["sql"])
+    assert "school_enrolment" not in aggregate  # no classmates in the query
