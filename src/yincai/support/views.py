@@ -137,7 +137,7 @@ def _kp(value: str | None, subject: Subject | None = None) -> KnowledgePoint | N
 
 
 def _school_staff(student: Student) -> list[Staff]:
-    return list(Staff.objects.filter(school=student.school).select_related("user").order_by("name"))
+    return list(Staff.objects.filter(school_id=student.school_id).select_related("user").order_by("name"))
 
 
 # ------------------------------------------------------------------------------------- home & caseload
@@ -175,14 +175,15 @@ def student(request: HttpRequest, student_id: int) -> HttpResponse:
     st = _visible_student(request, student_id)
     plans = sel.plans_visible_to(request.user, term).filter(student=st)
     roles = roles_of(request.user, term)
+    may_assign = bool(roles & set(MENTOR_ASSIGNERS))
     return render(request, "support/student.html", {
         "student": st,
         "klass": st.class_in(term),
         "plans": plans,
         "timeline": ProgressEntry.objects.filter(student=st).select_related("author")[:100],
         "mentors": st.mentors.filter(term=term).select_related("mentor"),
-        "may_assign": bool(roles & set(MENTOR_ASSIGNERS)),
-        "staff": _school_staff(st),
+        "may_assign": may_assign,
+        "staff": _school_staff(st) if may_assign else [],  # only the assign form lists them
         "sessions": TutoringSession.objects.filter(term=term, students=st).select_related("teacher")[:20],
         "points": sel.points_balance(st),
         "awards": Award.objects.filter(student=st, term=term),
