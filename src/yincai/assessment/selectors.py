@@ -28,25 +28,30 @@ class StudentTotal:
         return dict(ItemScore.STATE_CHOICES).get(self.state, "—")
 
 
+NOT_SCORED = ("absent", "exempt", "cheating")  # the states a total without any scored item is reported as
+
+
 def student_totals(assessment: Assessment, student_ids: Iterable[int]) -> dict[int, StudentTotal]:
-    """Total score per student on one assessment; absent ≠ 0."""
+    """Total score per student on one assessment; absent ≠ 0. One query (a queryset of ids is a subquery).
+
+    A student without any scored item is reported with the dominant non-scored state (缺考/免考/作弊; 缺考 when
+    every item is only blank)."""
+    ids = student_ids if isinstance(student_ids, QuerySet) else list(student_ids)
     rows = (
-        ItemScore.objects.filter(item__assessment=assessment, student_id__in=list(student_ids))
+        ItemScore.objects.filter(item_id__in=Item.objects.filter(assessment=assessment).values("id"),
+                                 student_id__in=ids)
         .values("student_id")
-        .annotate(total=Sum("score"), scored=Count("id", filter=Q(state="scored")), n=Count("id"))
+        .annotate(total=Sum("score"), scored=Count("id", filter=Q(state="scored")),
+                  **{state: Count("id", filter=Q(state=state)) for state in NOT_SCORED})
     )
     result: dict[int, StudentTotal] = {}
-    absent_state = dict(
-        ItemScore.objects.filter(item__assessment=assessment, student_id__in=list(student_ids))
-        .exclude(state__in=["scored", "blank"])
-        .values_list("student_id", "state")
-    )
     for row in rows:
         sid = row["student_id"]
         if row["scored"]:
             result[sid] = StudentTotal(sid, row["total"] or Decimal(0), "scored")
         else:
-            result[sid] = StudentTotal(sid, None, absent_state.get(sid, "absent"))
+            dominant = max(NOT_SCORED, key=lambda state: row[state])  # ties: the first of NOT_SCORED
+            result[sid] = StudentTotal(sid, None, dominant if row[dominant] else "absent")
     return result
 
 
