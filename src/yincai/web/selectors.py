@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, FloatField, Q, Sum
 
 from yincai.accounts.roles import Role, roles_of
 from yincai.assessment.models import Assessment, Item, ItemScore
@@ -68,11 +68,11 @@ def class_rows_by_mode(user: Any, term: Term, modes: tuple[bool, ...]) -> list[l
     totals: dict[tuple[int, int], list[float]] = {}
     rows = (ItemScore.objects.filter(item_id__in=Item.objects.filter(assessment_id__in=used).values("id"))
             .values_list("item__assessment_id", "student_id")
-            .annotate(total=Sum("score"), scored=Count("id", filter=Q(state="scored"))))
+            .annotate(total=Sum("score", output_field=FloatField()), scored=Count("id", filter=Q(state="scored"))))
     for assessment_id, student_id, total, scored in rows:
         class_id = class_of.get(student_id)
-        if scored and class_id is not None:
-            totals.setdefault((assessment_id, class_id), []).append(float(total or 0))
+        if scored and class_id is not None:  # scores have one decimal: rounding undoes the float sum's error
+            totals.setdefault((assessment_id, class_id), []).append(round(float(total or 0), 1))
     out: list[list[ClassRow]] = []
     for picks in picks_by_mode:
         mode_rows = []
