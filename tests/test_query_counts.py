@@ -26,11 +26,11 @@ MAIN_PAGES = {
     "insight:overview", "insight:portrait", "insight:class_portrait", "insight:tiers", "insight:grade_portrait",
     "insight:alerts",
     "support:home", "support:caseload", "support:student", "support:family_home", "support:family",
-    "support:class_board", "support:me",
+    "support:class_board", "support:me", "family:portal", "family:child",
 }
 MUST_REACH = {"web:home", "web:class_detail", "web:student_detail", "insight:portrait", "insight:class_portrait",
               "insight:tiers", "insight:grade_portrait", "insight:alerts", "support:class_board", "support:family",
-              "web:child_detail"}
+              "web:child_detail", "family:portal"}
 
 
 def _page_name(href: str) -> str | None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 
 from yincai.accounts.roles import FAMILY_ROLES, ROLE_LABELS, STAFF_ROLES, TEACHING_ROLES, Role, roles_of
 from yincai.accounts.services import must_change_password
+from yincai.web.urlcache import cached_reverse
 
 NAV: list[tuple[str, str, frozenset[Role]]] = [
     ("首页", "web:home", frozenset(Role)),
@@ -46,7 +46,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     roles = roles_of(user)
     if must_change_password(user):  # until the initial password is changed, only 修改密码 and 退出 lead anywhere
         return {"nav_items": [], "user_roles": sorted(ROLE_LABELS[r] for r in roles), "is_school_admin": False}
-    items = [{"label": label, "url": reverse(name), "active": request.resolver_match and request.resolver_match.view_name == name}
+    items = [{"label": label, "url": cached_reverse(name), "active": request.resolver_match and request.resolver_match.view_name == name}
              for label, name, allowed in NAV if roles & allowed]
     return {
         "nav_items": items,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from yincai.accounts.services import must_change_password
+from yincai.web.urlcache import cached_reverse
 
 
 class PasswordChangeRequiredMiddleware:
@@ -20,8 +21,8 @@ class PasswordChangeRequiredMiddleware:
         self.get_response = get_response
 
     def _exempt(self, path: str) -> bool:
-        open_paths = {reverse("accounts:password_change"), reverse("accounts:logout"), reverse("accounts:login"),
-                      "/healthz"}
+        open_paths = {cached_reverse("accounts:password_change"), cached_reverse("accounts:logout"),
+                      cached_reverse("accounts:login"), "/healthz"}
         return path in open_paths or path.startswith(settings.STATIC_URL) or path == "/favicon.ico"
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

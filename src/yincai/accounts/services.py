@@ -20,6 +20,7 @@ from django.utils import timezone
 from yincai.accounts.models import AccountState
 from yincai.accounts.selectors import children_label, staff_role_label
 from yincai.oversight.services import audit_record
+from yincai.requestcache import cached, forget
 from yincai.school.models import Guardian, GuardianLink, SchoolClass, Staff, StaffRole, Student, Term
 
 LETTERS = "abcdefghjkmnpqrstuvwxyz"  # no i, l, o: never mistaken for 1, 0
@@ -139,6 +140,7 @@ def _set_initial_password(user: Any, kind: str, *, by: Any, reset: bool = False)
     now = timezone.now()
     actor = by if getattr(by, "is_authenticated", False) else None
     state.must_change_password = True
+    forget(f"accounts.must_change_password:{user.pk}")
     if is_reset:
         state.last_reset_at, state.last_reset_by = now, actor
     else:
@@ -279,11 +281,15 @@ def password_changed(*, user: Any) -> None:
     state = AccountState.objects.filter(user=user).first() or AccountState(user=user)
     state.must_change_password, state.password_changed_at = False, timezone.now()
     state.save()  # audited by the write signal
+    forget(f"accounts.must_change_password:{user.pk}")
 
 
 def must_change_password(user: Any) -> bool:
-    return bool(user.is_authenticated and AccountState.objects.filter(user_id=user.pk, must_change_password=True)
-                .exists())
+    """Asked by the middleware, the navigation and the header: answered once per request."""
+    if not user.is_authenticated:
+        return False
+    return cached(f"accounts.must_change_password:{user.pk}",
+                  lambda: AccountState.objects.filter(user_id=user.pk, must_change_password=True).exists())
 
 
 def is_child_account(user: Any) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from yincai.assessment.models import Assessment, Item, ItemScore
 from yincai.school.models import SchoolClass, Student, Subject, Term
@@ -28,26 +28,38 @@ class StudentTotal:
         return dict(ItemScore.STATE_CHOICES).get(self.state, "—")
 
 
+NOT_SCORED = ("absent", "exempt", "cheating")  # the states a total without any scored item is reported as
+
+
 def student_totals(assessment: Assessment, student_ids: Iterable[int]) -> dict[int, StudentTotal]:
     """Total score per student on one assessment; absent ≠ 0."""
     return totals_by_assessment([assessment.pk], student_ids).get(assessment.pk, {})
 
 
-def totals_by_assessment(assessment_ids: Iterable[int], student_ids: Iterable[int]) -> dict[int, dict[int, StudentTotal]]:
+def totals_by_assessment(assessment_ids: Iterable[int],
+                         student_ids: Iterable[int]) -> dict[int, dict[int, StudentTotal]]:
     """assessment_id → student_id → total, for several assessments in one grouped query; absent ≠ 0.
 
-    Item ids come through a subquery so that SQLite walks the (student, item) index of the scores."""
-    items = Item.objects.filter(assessment_id__in=list(assessment_ids)).values("id")
+    Item ids (and a queryset of student ids) go in as subqueries, so SQLite walks the (student, item) index.
+    A student without any scored item is reported with the dominant non-scored state (缺考/免考/作弊; 缺考 when
+    every item is only blank)."""
+    ids = student_ids if isinstance(student_ids, QuerySet) else list(student_ids)
     rows = (
-        ItemScore.objects.filter(item_id__in=items, student_id__in=list(student_ids))
-        .values_list("item__assessment_id", "student_id")
+        ItemScore.objects.filter(item_id__in=Item.objects.filter(assessment_id__in=list(assessment_ids)).values("id"),
+                                 student_id__in=ids)
+        .values("item__assessment_id", "student_id")
         .annotate(total=Sum("score"), scored=Count("id", filter=Q(state="scored")),
-                  other=Max("state", filter=~Q(state__in=["scored", "blank"])))
+                  **{state: Count("id", filter=Q(state=state)) for state in NOT_SCORED})
     )
     result: dict[int, dict[int, StudentTotal]] = {}
-    for aid, sid, total, scored, other in rows:
-        value = StudentTotal(sid, total or Decimal(0), "scored") if scored else StudentTotal(sid, None, other or "absent")
-        result.setdefault(aid, {})[sid] = value
+    for row in rows:
+        sid = row["student_id"]
+        if row["scored"]:
+            total = StudentTotal(sid, row["total"] or Decimal(0), "scored")
+        else:
+            dominant = max(NOT_SCORED, key=lambda state: row[state])  # ties: the first of NOT_SCORED
+            total = StudentTotal(sid, None, dominant if row[dominant] else "absent")
+        result.setdefault(row["item__assessment_id"], {})[sid] = total
     return result
 
 
@@ -86,43 +98,69 @@ class TrajectoryPoint:
         return result_level(self.total, self.max_total)
 
 
-def score_trajectory(user: Any, student: Student, term: Term | None = None) -> list[TrajectoryPoint]:
-    """The student's totals over the term (and the previous one) against the class median, never named peers."""
+def score_trajectory(user: Any, student: Student, term: Term | None = None, *,
+                     with_class_median: bool = True) -> list[TrajectoryPoint]:
+    """The student's totals over the term (and the previous one) against the class median, never named peers.
+
+    A fixed number of queries (the terms' classes, their assessments, every classmate's totals in one
+    aggregate), whatever the number of assessments or classmates. Pages for families, which never show the
+    median, pass `with_class_median=False`: only the student's own scores are read and class_median is None."""
     term = term or Term.current()
     if term is None:
         return []
     subjects = subjects_visible_for(user, student, term)
     terms = [t for t in (term.previous(), term) if t is not None]
-    points: list[TrajectoryPoint] = []
-    for t in terms:
-        klass = student.class_in(t)
-        if klass is None:
+    classes = {e.term_id: e.school_class for e in student.enrolments.filter(term__in=terms).select_related("school_class")}
+    if not classes:
+        return []
+    in_class = Q(pk__in=[])
+    for klass in classes.values():
+        in_class |= Q(term_id=klass.term_id, grade_id=klass.grade_id) & (
+            Q(school_class__isnull=True) | Q(school_class_id=klass.pk))
+    assessments = list(
+        Assessment.objects.filter(in_class, subject__in=subjects)
+        .select_related("subject")
+        .annotate(max_total_sum=Sum("items__max_score"))
+        .order_by("date", "id")
+    )
+    if not assessments:
+        return []
+    # Each term's assessments against that term's classmates; a total counts only when at least one item was
+    # scored (absent ≠ 0), as in student_totals.
+    per_term = [
+        ItemScore.objects.filter(item_id__in=Item.objects.filter(assessment_id__in=ids).values("id"),
+                                 student_id__in=(klass.enrolments.values("student_id") if with_class_median
+                                                 else [student.pk]))
+        .values_list("item__assessment_id", "student_id")
+        .annotate(total=Sum("score"), scored=Count("id", filter=Q(state="scored")))
+        for klass in classes.values()
+        if (ids := [a.pk for a in assessments if a.term_id == klass.term_id])
+    ]
+    scored: dict[int, list[float]] = {}
+    own: dict[int, float] = {}
+    rows = per_term[0].union(*per_term[1:], all=True) if len(per_term) > 1 else per_term[0]
+    for assessment_id, student_id, total, n_scored in rows:
+        if not n_scored:
             continue
-        classmates = list(klass.enrolments.values_list("student_id", flat=True))
-        assessments = (
-            Assessment.objects.filter(term=t, grade=klass.grade, subject__in=subjects)
-            .filter(Q(school_class__isnull=True) | Q(school_class=klass))
-            .select_related("subject")
-            .annotate(max_total_sum=Sum("items__max_score"))
-            .order_by("date", "id")
-        )
-        assessments = list(assessments)
-        by_assessment = totals_by_assessment([a.pk for a in assessments], classmates)
-        for a in assessments:
-            totals = by_assessment.get(a.pk, {})
-            own = totals.get(student.pk)
-            scored = [float(v.total) for v in totals.values() if v.total is not None]
-            points.append(
-                TrajectoryPoint(
-                    assessment_id=a.pk,
-                    name=a.name,
-                    date=a.date.isoformat(),
-                    subject=a.subject.name,
-                    total=float(own.total) if own and own.total is not None else None,
-                    max_total=float(a.max_total_sum or 0),
-                    class_median=statistics.median(scored) if scored else None,
-                )
+        value = float(total or 0)
+        scored.setdefault(assessment_id, []).append(value)
+        if student_id == student.pk:
+            own[assessment_id] = value
+    order = {t.pk: k for k, t in enumerate(terms)}
+    points: list[TrajectoryPoint] = []
+    for a in sorted(assessments, key=lambda a: order[a.term_id]):
+        peers = scored.get(a.pk)
+        points.append(
+            TrajectoryPoint(
+                assessment_id=a.pk,
+                name=a.name,
+                date=a.date.isoformat(),
+                subject=a.subject.name,
+                total=own.get(a.pk),
+                max_total=float(a.max_total_sum or 0),
+                class_median=statistics.median(peers) if peers and with_class_median else None,
             )
+        )
     return points
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
 
 from yincai.accounts.roles import FAMILY_ROLES, Role, roles_of
+from yincai.web.urlcache import cached_reverse
 
 
 def family_header(request: HttpRequest) -> dict[str, Any]:
@@ -31,6 +31,6 @@ def family_header(request: HttpRequest) -> dict[str, Any]:
     active = family_prefixes.get(current, current)
     return {
         "unread_notifications": unread_count(user),
-        "family_tabs": [{"label": label, "url": reverse(name), "icon": icon, "active": name == active}
+        "family_tabs": [{"label": label, "url": cached_reverse(name), "icon": icon, "active": name == active}
                         for label, name, icon in tabs],
     }

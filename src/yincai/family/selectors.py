@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from yincai.accounts.roles import Role
 from yincai.family.models import Announcement, HomeNote, Message, Notification, Outbox, SharedEntry, Thread
+from yincai.requestcache import cached
 from yincai.school.models import Guardian, Staff, StaffRole, Student, Term
 from yincai.school.selectors import children_of, staff_of
 
@@ -29,10 +30,17 @@ def child_of(user: Any, student_id: int) -> Student:
     return student
 
 
+def _class_in(student: Student, term: Term | None) -> Any:
+    """The child's class in `term`, looked up once per request (the portal asks in three places)."""
+    if term is None:
+        return None
+    return cached(f"family.class_in:{student.pk}:{term.pk}", lambda: student.class_in(term))
+
+
 def teacher_rows(student: Student, term: Term | None = None) -> list[dict[str, Any]]:
     """The student's head teacher and subject teachers this term: [{"staff", "label"}], head teacher first."""
     term = term or Term.current()
-    klass = student.class_in(term) if term else None
+    klass = _class_in(student, term)
     if klass is None:
         return []
     rows: dict[int, dict[str, Any]] = {}
@@ -118,7 +126,7 @@ def unread_threads_for_parent(user: Any, student: Student) -> dict[int, int]:
 
 def announcements_for_child(student: Student, term: Term | None = None) -> QuerySet[Announcement]:
     term = term or Term.current()
-    klass = student.class_in(term) if term else None
+    klass = _class_in(student, term)
     return Announcement.objects.filter(school_class=klass).select_related("author") if klass else Announcement.objects.none()
 
 
@@ -173,14 +181,14 @@ def child_overview(user: Any, student: Student) -> dict[str, Any]:
     from yincai.support.selectors import family_plan_view
 
     term = Term.current()
-    points = score_trajectory(user, student, term) if term else []
+    points = score_trajectory(user, student, term, with_class_median=False) if term else []
     plans = SupportPlan.objects.filter(student=student, term=term).exclude(status="closed").select_related(
         "subject", "responsible")
     unread = unread_threads_for_parent(user, student)
     teachers = [{**row, "unread": unread.get(row["staff"].pk, 0)} for row in teacher_rows(student, term)]
     return {
         "student": student,
-        "klass": student.class_in(term) if term else None,
+        "klass": _class_in(student, term),
         "points": points,
         "latest": _latest_by_subject(points),
         "trajectory": [{**asdict(p), "class_median": None} for p in points],

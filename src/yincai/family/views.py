@@ -57,10 +57,10 @@ def _image_response(msg: Message) -> FileResponse:
 @role_required(Role.PARENT)
 def portal(request: HttpRequest) -> HttpResponse:
     """The parent's home: the first child's page (the switcher leads to the siblings)."""
-    first = children_of(request.user).order_by("student_no").first()
-    if first is None:
+    children = list(children_of(request.user).order_by("student_no"))
+    if not children:
         return render(request, "family/no_child.html")
-    return _child_page(request, first)
+    return _child_page(request, children[0], children)
 
 
 @role_required(Role.PARENT)
@@ -68,9 +68,9 @@ def child(request: HttpRequest, student_id: int) -> HttpResponse:
     return _child_page(request, sel.child_of(request.user, student_id))
 
 
-def _child_page(request: HttpRequest, student: Any) -> HttpResponse:
+def _child_page(request: HttpRequest, student: Any, children: list[Any] | None = None) -> HttpResponse:
     ctx = sel.child_overview(request.user, student)
-    ctx["children"] = children_of(request.user).order_by("student_no")
+    ctx["children"] = children_of(request.user).order_by("student_no") if children is None else children
     return render(request, "family/child.html", ctx)
 
 

@@ -58,7 +58,7 @@ class Term(models.Model):
         return term or cls.objects.filter(start_date__lte=on).order_by("-start_date").first() or cls.objects.first()
 
     def previous(self) -> Term | None:
-        return Term.objects.filter(school=self.school, start_date__lt=self.start_date).order_by("-start_date").first()
+        return Term.objects.filter(school_id=self.school_id, start_date__lt=self.start_date).order_by("-start_date").first()
 
 
 class Grade(models.Model):

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from yincai.accounts.roles import Role, roles_of
+from yincai.requestcache import cached
 from yincai.school.models import (
     FamilyProfile,
     PsychNote,
@@ -105,9 +106,12 @@ def may_read_family(user: Any, student: Student, term: Term | None = None) -> bo
     roles = roles_of(user, term)
     if roles & SCHOOL_WIDE_ROLES:
         return True
-    return (Role.HEAD_TEACHER in roles and _is_head_teacher_of(user, student, term)) or (
-        Role.MENTOR in roles and _is_mentor_of(user, student, term)
-    )
+    if not roles & {Role.HEAD_TEACHER, Role.MENTOR}:
+        return False
+    return cached(f"school.may_read_family:{user.pk}:{student.pk}:{term.pk}", lambda: (
+        (Role.HEAD_TEACHER in roles and _is_head_teacher_of(user, student, term))
+        or (Role.MENTOR in roles and _is_mentor_of(user, student, term))
+    ))
 
 
 def may_read_psych(user: Any, term: Term | None = None) -> bool:

@@ -165,8 +165,10 @@ def family_plan_view(plan: SupportPlan) -> dict[str, Any]:
     }
 
 
-def overdue_plans(user: Any, term: Term | None = None) -> QuerySet[SupportPlan]:
-    return plans_visible_to(user, term).filter(status__in=["active", "adjusted"], next_review__lt=timezone.localdate())
+def overdue_plans(user: Any, term: Term | None = None, *, plans: QuerySet[SupportPlan] | None = None) -> QuerySet[SupportPlan]:
+    """Open plans past their review date; `plans`: the user's visible plans when the caller has them already."""
+    plans = plans_visible_to(user, term) if plans is None else plans
+    return plans.filter(status__in=["active", "adjusted"], next_review__lt=timezone.localdate())
 
 
 @dataclass(frozen=True)
@@ -199,10 +201,9 @@ def mentor_caseload(user: Any, term: Term | None = None) -> list[CaseloadRow]:
         staff_ids.add(me.pk)
     since = timezone.localdate() - datetime.timedelta(days=30)
     today = timezone.localdate()
-    active = dict(plans.filter(responsible_id__in=staff_ids).values("responsible_id")
-                  .annotate(n=Count("id")).values_list("responsible_id", "n"))
-    overdue = dict(plans.filter(responsible_id__in=staff_ids, next_review__lt=today).values("responsible_id")
-                   .annotate(n=Count("id")).values_list("responsible_id", "n"))
+    counts = {r: (n, late) for r, n, late in plans.filter(responsible_id__in=staff_ids).values("responsible_id")
+              .annotate(n=Count("id"), late=Count("id", filter=Q(next_review__lt=today)))
+              .values_list("responsible_id", "n", "late")}
     recent = {r["teacher_id"]: (r["n"], r["m"]) for r in TutoringSession.objects.filter(
         term=term, teacher_id__in=staff_ids, date__gte=since).values("teacher_id").annotate(n=Count("id"), m=Sum("minutes"))}
     mentees: dict[int, list[Student]] = defaultdict(list)
@@ -211,8 +212,9 @@ def mentor_caseload(user: Any, term: Term | None = None) -> list[CaseloadRow]:
     rows = []
     for staff in Staff.objects.filter(pk__in=staff_ids).order_by("name"):
         n, m = recent.get(staff.pk, (0, 0))
-        rows.append(CaseloadRow(staff=staff, mentees=mentees.get(staff.pk, []), active_plans=active.get(staff.pk, 0),
-                                overdue=overdue.get(staff.pk, 0), sessions_30d=n, minutes_30d=int(m or 0)))
+        active, overdue = counts.get(staff.pk, (0, 0))
+        rows.append(CaseloadRow(staff=staff, mentees=mentees.get(staff.pk, []), active_plans=active,
+                                overdue=overdue, sessions_30d=n, minutes_30d=int(m or 0)))
     return rows
 
 

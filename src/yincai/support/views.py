@@ -116,7 +116,7 @@ def _visible_plan(request: HttpRequest, plan_id: int) -> SupportPlan:
 
 
 def _visible_class(request: HttpRequest, class_id: int) -> Any:
-    return get_object_or_404(classes_visible_to(request.user), pk=class_id)
+    return get_object_or_404(classes_visible_to(request.user).select_related("term"), pk=class_id)
 
 
 def _subject(request: HttpRequest, default: str = "math") -> Subject:
@@ -137,7 +137,7 @@ def _kp(value: str | None, subject: Subject | None = None) -> KnowledgePoint | N
 
 
 def _school_staff(student: Student) -> list[Staff]:
-    return list(Staff.objects.filter(school=student.school).select_related("user").order_by("name"))
+    return list(Staff.objects.filter(school_id=student.school_id).select_related("user").order_by("name"))
 
 
 # ------------------------------------------------------------------------------------- home & caseload
@@ -152,7 +152,7 @@ def home(request: HttpRequest) -> HttpResponse:
     mentees = MentorAssignment.objects.filter(term=term, mentor=me).select_related("student") if me else []
     return render(request, "support/home.html", {
         "term": term,
-        "overdue": sel.overdue_plans(request.user, term)[:50],
+        "overdue": sel.overdue_plans(request.user, term, plans=plans)[:50],
         "mine": mine[:50],
         "active_count": plans.count(),
         "mentees": mentees,
@@ -175,14 +175,15 @@ def student(request: HttpRequest, student_id: int) -> HttpResponse:
     st = _visible_student(request, student_id)
     plans = sel.plans_visible_to(request.user, term).filter(student=st)
     roles = roles_of(request.user, term)
+    may_assign = bool(roles & set(MENTOR_ASSIGNERS))
     return render(request, "support/student.html", {
         "student": st,
         "klass": st.class_in(term),
         "plans": plans,
         "timeline": ProgressEntry.objects.filter(student=st).select_related("author")[:100],
         "mentors": st.mentors.filter(term=term).select_related("mentor"),
-        "may_assign": bool(roles & set(MENTOR_ASSIGNERS)),
-        "staff": _school_staff(st),
+        "may_assign": may_assign,
+        "staff": _school_staff(st) if may_assign else [],  # only the assign form lists them
         "sessions": TutoringSession.objects.filter(term=term, students=st).select_related("teacher")[:20],
         "points": sel.points_balance(st),
         "awards": Award.objects.filter(student=st, term=term),
@@ -675,14 +676,15 @@ def me(request: HttpRequest) -> HttpResponse:
             due=_date(request.POST.get("due"), "期限"),
             points=_int(request.POST.get("points"), "奖励积分", lo=1, hi=20, default=5)), "目标已设定，加油！")
         return redirect(reverse("support:me"))
+    klass = own.class_in(term)
     return render(request, "support/me.html", {
         "student": own, "balance": sel.points_balance(own),
         "ledger": PointsEntry.objects.filter(student=own)[:30],
         "rewards": sel.rewards_for(own), "redemptions": Redemption.objects.filter(student=own).select_related("reward"),
         "goals": SelfGoal.objects.filter(student=own, term=term), "awards": Award.objects.filter(student=own),
-        "klass": own.class_in(term), "default_due": timezone.localdate() + datetime.timedelta(days=14),
-        "classmates": Student.objects.filter(enrolments__school_class=own.class_in(term)).exclude(pk=own.pk)
-        .order_by("student_no") if own.class_in(term) else [],
+        "klass": klass, "default_due": timezone.localdate() + datetime.timedelta(days=14),
+        "classmates": Student.objects.filter(enrolments__school_class=klass).exclude(pk=own.pk)
+        .order_by("student_no") if klass else [],
         "wish": PairPreference.objects.filter(student=own, term=term).first(),
     })
 

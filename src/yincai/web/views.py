@@ -22,7 +22,6 @@ from yincai.school.selectors import (
     psych_notes_for,
     students_visible_to,
     subjects_for_class,
-    subjects_visible_for,
 )
 from yincai.web.selectors import class_rows, class_student_rows, home_context
 
@@ -40,10 +39,11 @@ def class_list(request: HttpRequest) -> HttpResponse:
 
 @role_required(*(TEACHING_ROLES | {Role.COUNSELOR}))
 def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
-    klass = get_object_or_404(classes_visible_to(request.user), pk=class_id)
-    subjects = subjects_for_class(request.user, klass)
+    klass = get_object_or_404(classes_visible_to(request.user).select_related("term"), pk=class_id)
+    subjects = list(subjects_for_class(request.user, klass))
     subject_code = request.GET.get("subject")
-    subject = subjects.filter(code=subject_code).first() if subject_code else subjects.first()
+    subject = (next((s for s in subjects if s.code == subject_code), None) if subject_code
+               else (subjects[0] if subjects else None))
     assessment, rows = class_student_rows(klass, subject)
     return render(request, "web/class_detail.html", {
         "klass": klass, "subjects": subjects, "subject": subject, "assessment": assessment, "rows": rows,
@@ -55,14 +55,14 @@ def student_detail(request: HttpRequest, student_id: int) -> HttpResponse:
     student = get_object_or_404(students_visible_to(request.user), pk=student_id)
     term = Term.current()
     trajectory = [asdict(p) for p in score_trajectory(request.user, student, term)]
+    family_ok = may_read_family(request.user, student)
     return render(request, "web/student_detail.html", {
         "student": student,
         "klass": student.class_in(term) if term else None,
         "trajectory": trajectory,
-        "subjects": subjects_visible_for(request.user, student, term),
-        "guardians": student.guardian_links.select_related("guardian") if may_read_family(request.user, student) else None,
+        "guardians": student.guardian_links.select_related("guardian") if family_ok else None,
         "family": family_profile_for(request.user, student),
-        "may_read_family": may_read_family(request.user, student),
+        "may_read_family": family_ok,
         "psych_notes": psych_notes_for(request.user, student),
         "mentors": student.mentors.filter(term=term).select_related("mentor"),
     })
@@ -106,7 +106,7 @@ def _family_view(request: HttpRequest, student_id: int | None) -> HttpResponse:
         student = children_of(request.user).filter(pk=student_id).first()
     if student is None:
         raise Http404("找不到该学生")
-    points = score_trajectory(request.user, student, term)
+    points = score_trajectory(request.user, student, term, with_class_median=False)
     # Families see their own child's score rate over time and 等级, never the class median or others.
     chart = [{**asdict(p), "class_median": None} for p in points]
     return render(request, "web/family_student.html", {

@@ -57,3 +57,43 @@ def test_groups_mix_the_diagnosed_tiers(personas: Personas) -> None:
     for s, g in zip(proposal.students, proposal.cpsat.labels, strict=True):
         by_group.setdefault(int(g), set()).add(proposal.tiers[s.pk])
     assert all(v == set(tiers) for v in by_group.values())
+
+
+def test_the_tiers_follow_the_rule_of_the_diagnosis(personas: Personas) -> None:
+    """tiers_for reads only tier codes; it gives what insight.selectors.current_tiers gives: the latest decision
+    of the latest round, else that round's latest proposal."""
+    import datetime
+
+    from yincai.insight.models import TierDecision
+    from yincai.insight.selectors import current_tiers
+    from yincai.support.diagnosis import tiers_for
+
+    math = Subject.objects.get(code="math")
+    t0 = personas.term.start_date
+    at = [datetime.datetime.combine(t0, datetime.time(8), tzinfo=datetime.UTC) + datetime.timedelta(days=k)
+          for k in range(6)]
+
+    def propose(student: object, rnd: str, tier: str, k: int) -> TierProposal:
+        return TierProposal.objects.create(student=student, term=personas.term, subject=math, round=rnd, tier=tier,
+                                           point_tier=tier, low_cut=-1, high_cut=1, created_at=at[k])
+
+    def decide(prop: TierProposal, tier: str, k: int, version: int = 1) -> None:
+        TierDecision.objects.create(proposal=prop, student=prop.student, term=personas.term, subject=math,
+                                    round=prop.round, tier=tier, decided_by=personas.user("wang"), decided_at=at[k],
+                                    version=version)
+
+    a1 = propose(personas.alice, "initial", "struggling", 0)
+    decide(a1, "borderline", 1)
+    decide(a1, "core", 2, version=2)  # the later decision wins
+    propose(personas.alice, "midterm", "advanced", 3)  # a later round's proposal outranks the earlier decision
+    propose(personas.amy, "initial", "core", 0)
+    propose(personas.amy, "initial", "struggling", 4)  # the later proposal wins
+    b = propose(personas.bob, "midterm", "insufficient", 1)
+    decide(b, "advanced", 5)
+    propose(personas.dan, "initial", "insufficient", 2)
+    ids = [personas.alice.pk, personas.amy.pk, personas.bob.pk, personas.dan.pk]
+    expected = {sid: t["tier"] for sid, t in current_tiers(ids, personas.term, math).items() if t["tier"]}
+    got = tiers_for(ids, personas.term, math)
+    assert got == expected
+    assert got == {personas.alice.pk: "advanced", personas.amy.pk: "struggling", personas.bob.pk: "advanced",
+                   personas.dan.pk: "insufficient"}
