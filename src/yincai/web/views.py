@@ -12,6 +12,7 @@ from yincai.accounts.access import role_required
 from yincai.accounts.roles import ALL_ROLES, STAFF_ROLES, TEACHING_ROLES, Role
 from yincai.assessment.selectors import score_trajectory
 from yincai.curriculum.selectors import kp_tree
+from yincai.insight.selectors import trajectory as insight_trajectory
 from yincai.oversight.models import AuditLog
 from yincai.school.models import Subject, Term
 from yincai.school.selectors import (
@@ -54,11 +55,13 @@ def class_detail(request: HttpRequest, class_id: int) -> HttpResponse:
 def student_detail(request: HttpRequest, student_id: int) -> HttpResponse:
     student = get_object_or_404(students_visible_to(request.user), pk=student_id)
     term = Term.current()
-    trajectory = [asdict(p) for p in score_trajectory(request.user, student, term)]
+    klass = student.class_in(term) if term else None
+    trajectory = [asdict(p) for p in insight_trajectory(request.user, student, term, klass.grade if klass else None)
+                  ] if term else []
     family_ok = may_read_family(request.user, student)
     return render(request, "web/student_detail.html", {
         "student": student,
-        "klass": student.class_in(term) if term else None,
+        "klass": klass,
         "trajectory": trajectory,
         "guardians": student.guardian_links.select_related("guardian") if family_ok else None,
         "family": family_profile_for(request.user, student),
