@@ -193,7 +193,7 @@ def tiers(request: HttpRequest, class_id: int) -> HttpResponse:
     rnd, rows, movers = sel.tier_rows(request.user, klass, subject, klass.term)
     return render(request, "insight/tiers.html", {
         "klass": klass, "subjects": subjects, "subject": subject, "round": rnd, "round_label": dict(ROUND_CHOICES)[rnd],
-        "rows": rows, "movers": movers, "tier_choices": TIER_CHOICES[:4],
+        "rows": rows, "movers": movers,
         "rule": tier_rule_for(school=klass.term.school, grade=klass.grade, subject=subject),
     })
 
