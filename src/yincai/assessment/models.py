@@ -95,7 +95,11 @@ class ItemScore(models.Model):
                 name="itemscore_state_matches_score",
             ),
         ]
-        indexes = [models.Index(fields=["student", "item"])]
+        indexes = [
+            models.Index(fields=["student", "item"]),
+            # covers the totals aggregates (class pages, portraits, trajectories) without reading the table
+            models.Index(fields=["item", "student", "state", "score"], name="itemscore_totals_cover"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.student} {self.item.label}: {self.score if self.state == 'scored' else self.get_state_display()}"
