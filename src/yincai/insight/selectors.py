@@ -252,7 +252,7 @@ class GroupPortrait:
 def _students_of(klass: SchoolClass | None, grade: Grade | None, term: Term) -> list[Student]:
     qs = Student.objects.filter(enrolments__term=term)
     qs = qs.filter(enrolments__school_class=klass) if klass else qs.filter(enrolments__school_class__grade=grade)
-    return list(qs.order_by("student_no").distinct())
+    return list(qs.order_by("student_no").distinct().only("id", "name", "student_no"))  # all the pages show
 
 
 def _common_weak_and_heat(data: dict[str, Any], students: list[Student]) -> tuple[list[dict[str, Any]],
