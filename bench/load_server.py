@@ -154,6 +154,20 @@ def start_server(var_dir: Path, kind: str) -> Server:
     raise SystemExit("服务启动超时")
 
 
+def server_cpu_seconds(server: Server) -> float:
+    """user + system CPU of every process in the server's session (master, workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == server.proc.pid:  # session id (the server was started in its own session)
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def stop_server(server: Server) -> None:
     try:
         os.killpg(server.proc.pid, signal.SIGTERM)
@@ -241,6 +255,12 @@ class Level:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    server_cpu: float = 0.0  # CPU seconds used by the server's processes during the level
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        n = len(self.latencies) + self.errors
+        return self.server_cpu / n * 1000 if n else float("nan")
 
     def pct(self, q: float) -> float:
         if not self.latencies:
@@ -324,13 +344,19 @@ def measure(var_dir: Path, kind: str, levels: tuple[int, ...], seconds: float, m
         clients = log_in_all(server.port, pick_users(var_dir, max(levels)))
         drive(server.port, clients[:2], seconds=2, max_requests=200, think=0)  # warm-up (imports, caches)
         out = []
+        def timed(users: list[tuple[Client, list[str]]], think: float) -> Level:
+            before = server_cpu_seconds(server)
+            level = drive(server.port, users, seconds=seconds, max_requests=max_requests, think=think)
+            level.server_cpu = server_cpu_seconds(server) - before
+            return level
+
         for n in levels:
-            level = drive(server.port, clients[:n], seconds=seconds, max_requests=max_requests, think=think)
+            level = timed(clients[:n], think)
             report(kind, f"{n:>3} 用户", level)
             out.append(level)
         saturation = None
         if think:
-            saturation = drive(server.port, clients, seconds=seconds, max_requests=max_requests, think=0)
+            saturation = timed(clients, 0)
             report(kind, f"{len(clients):>3} 用户·无思考时间", saturation)
         for client, _ in clients:
             client.conn.close()
@@ -341,7 +367,8 @@ def measure(var_dir: Path, kind: str, levels: tuple[int, ...], seconds: float, m
 
 def report(kind: str, label: str, level: Level) -> None:
     print(f"  {kind:<9} {label}  p50 {level.pct(.5):7.0f} ms  p95 {level.pct(.95):7.0f} ms  "
-          f"p99 {level.pct(.99):7.0f} ms  {level.rps:7.1f} 请求/秒  错误 {level.errors}", flush=True)
+          f"p99 {level.pct(.99):7.0f} ms  {level.rps:7.1f} 请求/秒  错误 {level.errors}  "
+          f"服务端 CPU {level.cpu_ms_per_request:5.1f} ms/请求", flush=True)
 
 
 def main() -> int:
@@ -386,6 +413,9 @@ def main() -> int:
     print(f"\n目标（{levels[-1]} 用户，思考时间 {args.think:g} 秒：p95 < 200 ms、≥ 100 请求/秒、0 错误）："
           f"{'达到' if ok else '未达到'}"
           f"（p95 {top.pct(.95):.0f} ms，{top.rps:.1f} 请求/秒，错误 {top.errors}）")
+    cpu = top.cpu_ms_per_request
+    print(f"服务端每个请求平均耗 CPU {cpu:.1f} ms（{levels[-1]} 用户级别）：{os.cpu_count()} 核独占时的理论上限约 "
+          f"{(os.cpu_count() or 1) * 1000 / cpu:.0f} 请求/秒（与机器上其他负载无关的口径）")
     if statistics.mean(os.getloadavg()[:1]) > (os.cpu_count() or 1):
         print(f"注意：机器在测量时还有其他负载（1 分钟平均负载 {os.getloadavg()[0]:.1f}），绝对数字偏低，比值更可信。")
     return 0
