@@ -142,11 +142,6 @@ class SubjectPortrait:
     tier_history: list[TierDecision] = field(default_factory=list)
 
 
-def tier_state(student: Student, term: Term, subject: Subject) -> dict[str, Any]:
-    """Latest proposal and decision per round (no audit here: callers audit)."""
-    return tier_states(student, term, [subject]).get(subject.pk, {})
-
-
 def tier_states(student: Student, term: Term, subjects: list[Subject]) -> dict[int, dict[str, Any]]:
     """subject_id → {round: {"proposal", "decision"}} with the latest of each, in two queries."""
     ids = [s.pk for s in subjects]
@@ -164,12 +159,6 @@ def tier_states(student: Student, term: Term, subjects: list[Subject]) -> dict[i
             if p or d:
                 states.setdefault(subject_id, {})[round_code] = {"proposal": p, "decision": d}
     return states
-
-
-def tier_history(student: Student, term: Term, subject: Subject) -> list[TierDecision]:
-    """Every confirmation and override of the term, newest first (who, when, why)."""
-    return list(TierDecision.objects.filter(student=student, term=term, subject=subject)
-                .select_related("decided_by", "proposal").order_by("-decided_at", "-id"))
 
 
 def _subject_portrait(subject: Subject, data: dict[str, Any]) -> SubjectPortrait:
