@@ -29,7 +29,11 @@ def test_a_parent_reads_own_childs_trajectory_but_not_anothers(personas: Persona
     own = client.get(f"/api/v1/students/{personas.alice.pk}/trajectory")
     assert own.status_code == 200
     assert own.json()[0]["name"] == "三年级数学单元测试"
+    assert all(point["class_median"] is None for point in own.json())  # families: the child's own scores only
     assert client.get(f"/api/v1/students/{personas.bob.pk}/trajectory").status_code == 404
+    staff = _client(personas, Role.HEAD_TEACHER).get(f"/api/v1/students/{personas.alice.pk}/trajectory").json()
+    assert [p["name"] for p in staff] == [p["name"] for p in own.json()]
+    assert any(point["class_median"] is not None for point in staff)
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from ninja import NinjaAPI, Schema
 from yincai.accounts.access import UndeclaredAuth, api_roles
 from yincai.accounts.roles import ALL_ROLES, STAFF_ROLES, TEACHING_ROLES, Role, roles_of
 from yincai.api.errors import responses
+from yincai.assessment.selectors import score_trajectory
 from yincai.curriculum.selectors import leaf_kps
 from yincai.insight.selectors import trajectory
 from yincai.school.models import Subject, Term
@@ -94,7 +95,13 @@ def student(request: HttpRequest, student_id: int) -> StudentOut:
 def student_trajectory(request: HttpRequest, student_id: int) -> list[TrajectoryOut]:
     s = get_object_or_404(students_visible_to(request.user), pk=student_id)
     term = Term.current()
-    return [TrajectoryOut(**p.__dict__) for p in trajectory(request.user, s, term)] if term else []
+    if term is None:
+        return []
+    if roles_of(request.user, term) & STAFF_ROLES:
+        points = trajectory(request.user, s, term)
+    else:  # students and parents: their own scores only, as on their pages
+        points = score_trajectory(request.user, s, term, with_class_median=False)
+    return [TrajectoryOut(**p.__dict__) for p in points]
 
 
 @api.get("/knowledge-points", response=responses(list[KnowledgePointOut]), tags=["课程"], auth=api_roles(*STAFF_ROLES))
