@@ -48,13 +48,13 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "子梓浩宇轩涵欣怡晨阳思雨佳琪一诺博文俊杰雅婷嘉懿明哲若汐诗涵梦瑶天佑沐辰可馨语桐"
 PAGES = [
     ("首页 /", "/"),
-    ("班级页 /classes/<id>/", "/classes/{klass}/"),
-    ("学生页 /students/<id>/", "/students/{student}/"),
-    ("学习诊断卡", "/insight/students/{student}/"),
-    ("班级画像", "/insight/classes/{klass}/"),
-    ("年级画像", "/insight/grades/{grade}/"),
-    ("分层 tiers", "/insight/classes/{klass}/tiers/"),
-    ("辅导班级页 /support/classes/<id>/", "/support/classes/{klass}/"),
+    ("班级 /classes/<id>/", "/classes/{klass}/"),
+    ("学生 /students/<id>/", "/students/{student}/"),
+    ("学习诊断卡 /insight/students/<id>/", "/insight/students/{student}/"),
+    ("班级画像 /insight/classes/<id>/", "/insight/classes/{klass}/"),
+    ("年级画像 /insight/grades/<id>/", "/insight/grades/{grade}/"),
+    ("分层 /insight/classes/<id>/tiers/", "/insight/classes/{klass}/tiers/"),
+    ("辅导 /support/classes/<id>/", "/support/classes/{klass}/"),
 ]
 
 
@@ -373,26 +373,84 @@ def clone_results(source: Any, targets: list[Any]) -> int:
 # ------------------------------------------------------------------------------------------------ pages
 
 
-def measure_pages(user: Any, ids: dict[str, int], repeats: int) -> dict[str, tuple[float, float]]:
+@dataclass
+class PageStats:
+    p50: float
+    p95: float
+    queries: int
+    db_ms: float  # EXPLAIN ANALYZE execution time of the page's SELECTs
+    seq_rows: int  # rows read by sequential scans of tables (>1,000 rows each) in those plans
+
+
+def _plan_nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node, *(n for child in node.get("Plans", []) for n in _plan_nodes(child))]
+
+
+def explain_page(client: Any, url: str) -> tuple[int, float, int]:
+    """(queries, EXPLAIN ANALYZE ms, rows read by sequential scans) of one request of `url`."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    db_ms, seq_rows = 0.0, 0
+    with connection.cursor() as cur:
+        for q in ctx.captured_queries:
+            if not q["sql"].lstrip().upper().startswith("SELECT"):
+                continue
+            cur.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + q["sql"])
+            plan = cur.fetchone()[0][0]
+            db_ms += plan["Execution Time"]
+            for node in _plan_nodes(plan["Plan"]):
+                read = node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+                if node["Node Type"] == "Seq Scan" and read > 1000:
+                    seq_rows += read * node.get("Actual Loops", 1)
+    return len(ctx.captured_queries), db_ms, seq_rows
+
+
+def measure_pages(user: Any, ids: dict[str, int], repeats: int) -> dict[str, PageStats]:
+    """3 warm-up rounds, then `repeats` rounds over all pages (round-robin: a burst of load on the shared
+    machine spreads over the pages instead of hitting one), then one request of each page under EXPLAIN."""
     from django.test import Client
 
     client = Client()
     client.force_login(user)
-    out = {}
-    for label, pattern in PAGES:
-        url = pattern.format(**ids)
-        times = []
-        for k in range(3 + repeats):
+    urls = {label: pattern.format(**ids) for label, pattern in PAGES}
+    times: dict[str, list[float]] = {label: [] for label in urls}
+    for k in range(3 + repeats):
+        for label, url in urls.items():
             started = time.perf_counter()
             response = client.get(url)
             took = time.perf_counter() - started
             if response.status_code != 200:
                 raise SystemExit(f"{url} answered {response.status_code}")
             if k >= 3:
-                times.append(took * 1000)
-        times.sort()
-        out[label] = (statistics.median(times), times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))])
+                times[label].append(took * 1000)
+    out = {}
+    for label, url in urls.items():
+        t = sorted(times[label])
+        out[label] = PageStats(statistics.median(t), t[min(len(t) - 1, int(round(0.95 * (len(t) - 1))))],
+                               *explain_page(client, url))
     return out
+
+
+def pad(text: str, width: int) -> str:
+    """Left-justify `text` in `width` terminal columns (CJK characters take two)."""
+    return text + " " * max(0, width - sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text))
+
+
+def set_random_page_cost(value: float | None) -> None:
+    """ALTER DATABASE … SET random_page_cost (None: RESET), then reconnect so the setting applies."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_database()")
+        name = cur.fetchone()[0]
+        if value is None:
+            cur.execute(f'ALTER DATABASE "{name}" RESET random_page_cost')
+        else:
+            cur.execute(f'ALTER DATABASE "{name}" SET random_page_cost = {float(value)}')
+    connection.close()
 
 
 def analyze() -> None:
@@ -474,15 +532,26 @@ def main() -> int:
           f"school 1 cloned to the others: {cloned:,} rows in {t_clone:.0f} s; database {database_size()}")
     assert Term.current() == measured.term
     many = measure_pages(measured.admin_user, ids, args.repeats)
+    set_random_page_cost(1.1)
+    try:
+        ssd = measure_pages(measured.admin_user, ids, args.repeats)
+    finally:
+        set_random_page_cost(None)
 
-    print(f"\npages of school 1 (in-process django.test.Client, 3 warm-up + {args.repeats} requests each), ms")
-    header = f"{'page':<34} {'p50 1×':>8} {'p95 1×':>8} {f'p50 {args.schools}×':>9} {f'p95 {args.schools}×':>9} " \
-             f"{'p95 ratio':>9}"
+    n = args.schools
+    print(f"\npages of school 1 (in-process django.test.Client as its 校长, 3 warm-up + {args.repeats} rounds), ms;"
+          f" {n}× (SSD) = {n}× with random_page_cost = 1.1; DB ms = EXPLAIN ANALYZE of the page's SELECTs;"
+          f" seq rows = rows read by sequential scans")
+    header = (f"{'page':<36} {'p50 1×':>7} {'p95 1×':>7} {f'p50 {n}×':>8} {f'p95 {n}×':>8} {'ratio':>6} "
+              f"{f'p95 {n}×SSD':>10} {'ratio':>6} {'queries':>9} {'DB ms 1×':>8} {f'DB ms {n}×':>9} "
+              f"{f'seq rows 1×/{n}×/SSD':>22}")
     print(header)
     print("-" * len(header))
     for label, _ in PAGES:
-        (a50, a95), (b50, b95) = one[label], many[label]
-        print(f"{label:<34} {a50:>8.1f} {a95:>8.1f} {b50:>9.1f} {b95:>9.1f} {b95 / a95:>9.2f}")
+        a, b, c = one[label], many[label], ssd[label]
+        print(f"{pad(label, 36)} {a.p50:>7.1f} {a.p95:>7.1f} {b.p50:>8.1f} {b.p95:>8.1f} {b.p95 / a.p95:>6.2f} "
+              f"{c.p95:>10.1f} {c.p95 / a.p95:>6.2f} {f'{a.queries}/{b.queries}':>9} {a.db_ms:>8.1f} {b.db_ms:>9.1f} "
+              f"{f'{a.seq_rows}/{b.seq_rows}/{c.seq_rows}':>22}")
 
     recompute_bench(builder, today, start, args.exam_students)
     return 0
