@@ -14,15 +14,16 @@
    Prints p50/p95 per page and the ratio p95(100×)/p95(1×) — indexes must make it flat (≈ 1) — and, since
    timings on a shared machine are noisy, the structural evidence: queries per page, the EXPLAIN ANALYZE time
    of the page's SELECTs and the rows its plans read by sequential scans (flat pages read no more at 100×).
-3. A grade recompute of 10,000 students (a district-wide exam: one grade of 240 classes, 3 数学 papers of
-   20 KP-tagged items) against the same recompute on 1,000 students in the same run: students/s and the
-   ratio of the per-student time (1 = linear).
+3. A grade recompute of 10,000 students (a district-wide exam: one grade of 238 classes of ~42, 3 数学 papers
+   of 20 KP-tagged items) against the same recompute on 1,000 students timed before and after it in the same
+   run: students/s and the ratio of the per-student time to the peers' mean (1 = linear).
 
 Known limitation, worked around here: `Term.current()` is not school-scoped (it picks the latest-starting
 term containing today, across all schools), and roles are looked up in that term, so staff of any other
 school hold no role. The measured school's term starts one day after the others' so it is the one picked.
 
-Needs an empty PostgreSQL database in DATABASE_URL (skips with a message otherwise; exit 0):
+Needs an empty PostgreSQL database in DATABASE_URL (without one it skips with a message, exit 0; it refuses,
+exit 1, a database that already holds a school). Full scale takes ~10 minutes and ~5 GB:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:54329/yincai_district PYTHONPATH=src \\
         .venv/bin/python bench/district.py [--schools 100 --students-per-school 1000 --exam-students 10000]
