@@ -137,8 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", default="8000")
     serve.add_argument("--server", choices=["gunicorn", "waitress"], default="gunicorn",
                        help="gunicorn（多进程，默认）或 waitress（单进程，作对比）")
-    serve.add_argument("--workers", type=int, default=0, help="进程数（默认每核2个，或环境变量 YINCAI_WORKERS）")
-    serve.add_argument("--threads", type=int, default=0, help="每进程线程数（默认4，或 YINCAI_THREADS；waitress 默认8）")
+    serve.add_argument("--workers", type=int, default=0, help="进程数（默认核数+1，或环境变量 YINCAI_WORKERS）")
+    serve.add_argument("--threads", type=int, default=0, help="每进程线程数（默认1，或 YINCAI_THREADS；waitress 默认8）")
     serve.add_argument("--with-worker", action="store_true", help="同时启动后台任务进程（yincai worker），一起停止")
     serve.add_argument("--dev", action="store_true", help="开发模式（Django runserver，自动重载）")
     serve.set_defaults(func=cmd_serve, needs_school=False)

@@ -18,12 +18,15 @@ from typing import Any
 
 
 def default_workers() -> int:
-    """Processes: two per core (requests mostly wait on SQLite/Python, a spare process hides the GIL)."""
-    return max(2, int(os.environ.get("YINCAI_WORKERS", "0")) or 2 * (os.cpu_count() or 1))
+    """Processes: one per core and a spare (pages are CPU-bound Python; SQLite answers in microseconds)."""
+    return max(2, int(os.environ.get("YINCAI_WORKERS", "0")) or (os.cpu_count() or 1) + 1)
 
 
 def default_threads() -> int:
-    return max(1, int(os.environ.get("YINCAI_THREADS", "4")))
+    """One thread per process (gunicorn's sync worker): requests wait their turn in the listen queue instead
+    of sharing the cores among many threads, which on this machine cut p95 at 50 users from ~350 to ~210 ms
+    at the same throughput (bench/load_server.py). Behind nginx (see Deployment) slow clients are buffered."""
+    return max(1, int(os.environ.get("YINCAI_THREADS", "1")))
 
 
 def use_hashed_static() -> None:
