@@ -394,20 +394,24 @@ def _fixed2(x: float | None) -> str:
 
 
 def tier_rows(user: Any, klass: SchoolClass, subject: Subject, term: Term) -> tuple[str, list[TierRow], list[TierRow]]:
-    """Proposals of the latest round with decisions, and the movers between the initial and the latest round."""
+    """Proposals of the latest round with decisions, and the movers between the initial and the latest round.
+
+    The rule of ``current_tiers`` (a round's latest decision, else its latest proposal); objects only for
+    the round the table shows, the initial round's tiers as rows."""
     students = _students_of(klass, None, term)
     ids = [s.pk for s in students]
     present = set(TierProposal.objects.filter(student_id__in=ids, term=term, subject=subject)
                   .order_by().values_list("round", flat=True).distinct())  # no ordering columns in DISTINCT
     rnd = next((r for r in reversed(ROUND_ORDER) if r in present), "initial")
     has_mid = rnd != "initial"
-    now = current_tiers(ids, term, subject, rnd)
+    proposals = {p.student_id: p for p in latest_proposals(ids, term, subject).filter(round=rnd).only(
+        "id", "student_id", "round", "tier", "talent", "estimate", "lower", "upper", "percentile", "created_at")}
+    decisions = {d.student_id: d for d in TierDecision.objects.filter(
+        student_id__in=ids, term=term, subject=subject, round=rnd).select_related("decided_by").order_by(
+        "decided_at", "id")}
     before = tiers_by_student(ids, term, subject, ("initial",)) if has_mid else {}
-    rows = []
-    for s in students:
-        cur = now.get(s.pk)
-        rows.append(TierRow(s, cur["proposal"] if cur else None, cur["decision"] if cur else None,
-                            before[s.pk][0] if s.pk in before else None))
+    rows = [TierRow(s, proposals.get(s.pk), decisions.get(s.pk), before[s.pk][0] if s.pk in before else None)
+            for s in students]
     movers = [r for r in rows if has_mid and r.initial_tier and r.proposal and r.initial_tier != (
         r.decision.tier if r.decision else r.proposal.tier)]
     audit_record(action="read_sensitive", model="分层", object_id=klass.pk, detail=f"查看 {klass.name} {subject.name} 分层名单")
