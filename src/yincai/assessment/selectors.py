@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,7 +12,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 
 from yincai.assessment.models import Assessment, Item, ItemScore
-from yincai.school.models import SchoolClass, Student, Subject, Term
+from yincai.school.models import Enrolment, SchoolClass, Student, Subject, Term
 from yincai.school.selectors import subjects_visible_for
 
 
@@ -102,66 +103,64 @@ def score_trajectory(user: Any, student: Student, term: Term | None = None, *,
                      with_class_median: bool = True) -> list[TrajectoryPoint]:
     """The student's totals over the term (and the previous one) against the class median, never named peers.
 
-    A fixed number of queries (the terms' classes, their assessments, every classmate's totals in one
-    aggregate), whatever the number of assessments or classmates. Pages for families, which never show the
-    median, pass `with_class_median=False`: only the student's own scores are read and class_median is None."""
+    A fixed number of queries whatever the number of assessments or classmates (``trajectory_rows``). Pages
+    for families, which never show the median, pass `with_class_median=False`: only the student's own scores
+    are read and class_median is None."""
     term = term or Term.current()
     if term is None:
         return []
-    subjects = subjects_visible_for(user, student, term)
+    subject_ids = list(subjects_visible_for(user, student, term).values_list("pk", flat=True))
+    rows = trajectory_rows(term, subject_ids, [student.pk], with_class_median=with_class_median)
+    return trajectory_points(row for student_rows in rows.values() for row in student_rows)
+
+
+def trajectory_rows(term: Term, subject_ids: list[int], student_ids: list[int], *,
+                    with_class_median: bool = True) -> dict[tuple[int, int], list[list[Any]]]:
+    """(student_id, subject_id) → the student's papers of the previous and this term, each against the median
+    of the class the student was in then, for many students in five queries (the recompute stores them).
+
+    A row is ``[term_index, assessment_id, name, date, subject, total, max_total, class_median]``; a total
+    counts only with at least one scored item (absent ≠ 0)."""
     terms = [t for t in (term.previous(), term) if t is not None]
-    classes = {e.term_id: e.school_class for e in student.enrolments.filter(term__in=terms).select_related("school_class")}
-    if not classes:
-        return []
-    in_class = Q(pk__in=[])
-    for klass in classes.values():
-        in_class |= Q(term_id=klass.term_id, grade_id=klass.grade_id) & (
-            Q(school_class__isnull=True) | Q(school_class_id=klass.pk))
-    assessments = list(
-        Assessment.objects.filter(in_class, subject__in=subjects)
-        .select_related("subject")
-        .annotate(max_total_sum=Sum("items__max_score"))
-        .order_by("date", "id")
+    term_index = {t.pk: i for i, t in enumerate(terms)}
+    enrolled = list(Enrolment.objects.filter(student_id__in=student_ids, term__in=terms).values_list(
+        "student_id", "term_id", "school_class_id", "school_class__grade_id"))
+    members: dict[int, list[int]] = defaultdict(list)
+    if with_class_median:
+        for class_id, sid in Enrolment.objects.filter(school_class_id__in={e[2] for e in enrolled}).values_list(
+                "school_class_id", "student_id"):
+            members[class_id].append(sid)
+    papers = list(
+        Assessment.objects.filter(term__in=terms, grade_id__in={e[3] for e in enrolled}, subject_id__in=subject_ids)
+        .annotate(max_total_sum=Sum("items__max_score")).order_by("date", "id")
+        .values_list("id", "term_id", "grade_id", "school_class_id", "subject_id", "subject__name", "name", "date",
+                     "max_total_sum")
     )
-    if not assessments:
-        return []
-    # Each term's assessments against that term's classmates; a total counts only when at least one item was
-    # scored (absent ≠ 0), as in student_totals.
-    per_term = [
-        ItemScore.objects.filter(item_id__in=Item.objects.filter(assessment_id__in=ids).values("id"),
-                                 student_id__in=(klass.enrolments.values("student_id") if with_class_median
-                                                 else [student.pk]))
-        .values_list("item__assessment_id", "student_id")
-        .annotate(total=Sum("score"), scored=Count("id", filter=Q(state="scored")))
-        for klass in classes.values()
-        if (ids := [a.pk for a in assessments if a.term_id == klass.term_id])
-    ]
-    scored: dict[int, list[float]] = {}
-    own: dict[int, float] = {}
-    rows = per_term[0].union(*per_term[1:], all=True) if len(per_term) > 1 else per_term[0]
-    for assessment_id, student_id, total, n_scored in rows:
-        if not n_scored:
-            continue
-        value = float(total or 0)
-        scored.setdefault(assessment_id, []).append(value)
-        if student_id == student.pk:
-            own[assessment_id] = value
-    order = {t.pk: k for k, t in enumerate(terms)}
-    points: list[TrajectoryPoint] = []
-    for a in sorted(assessments, key=lambda a: order[a.term_id]):
-        peers = scored.get(a.pk)
-        points.append(
-            TrajectoryPoint(
-                assessment_id=a.pk,
-                name=a.name,
-                date=a.date.isoformat(),
-                subject=a.subject.name,
-                total=own.get(a.pk),
-                max_total=float(a.max_total_sum or 0),
-                class_median=statistics.median(peers) if peers and with_class_median else None,
-            )
-        )
-    return points
+    readers = {sid for m in members.values() for sid in m} if with_class_median else set(student_ids)
+    totals = totals_by_assessment([p[0] for p in papers], readers) if papers else {}
+    medians: dict[tuple[int, int], float | None] = {}
+    out: dict[tuple[int, int], list[list[Any]]] = defaultdict(list)
+    for sid, term_id, class_id, grade_id in sorted(enrolled, key=lambda e: term_index[e[1]]):
+        for aid, paper_term, paper_grade, paper_class, subject_id, subject, name, day, max_total in papers:
+            if paper_term != term_id or paper_grade != grade_id or paper_class not in (None, class_id):
+                continue
+            by_student = totals.get(aid, {})
+            if with_class_median and (class_id, aid) not in medians:
+                scored = [float(t.total) for s in members[class_id] if (t := by_student.get(s)) and t.total is not None]
+                medians[class_id, aid] = statistics.median(scored) if scored else None
+            own = by_student.get(sid)
+            out[sid, subject_id].append([
+                term_index[term_id], aid, name, day.isoformat(), subject,
+                float(own.total) if own and own.total is not None else None, float(max_total or 0),
+                medians.get((class_id, aid)),
+            ])
+    return dict(out)
+
+
+def trajectory_points(rows: Iterable[list[Any]]) -> list[TrajectoryPoint]:
+    """Rows of ``trajectory_rows`` (of one student, any subjects) as points: by term, then date."""
+    return [TrajectoryPoint(assessment_id=r[1], name=r[2], date=r[3], subject=r[4], total=r[5], max_total=r[6],
+                            class_median=r[7]) for r in sorted(rows, key=lambda r: (r[0], r[3], r[1]))]
 
 
 def class_latest_totals(school_class: SchoolClass, subject: Subject | None = None) -> tuple[Assessment | None, dict[int, StudentTotal]]:

@@ -12,7 +12,7 @@ from django.db.models import Max, Q, QuerySet
 
 from yincai.accounts.roles import Role, roles_of
 from yincai.assessment.models import Assessment
-from yincai.assessment.selectors import TrajectoryPoint, score_trajectory, student_totals
+from yincai.assessment.selectors import TrajectoryPoint, score_trajectory, student_totals, trajectory_points
 from yincai.insight.models import (
     ROUND_ORDER,
     TIER_LABELS,
@@ -217,9 +217,7 @@ def trajectory(user: Any, student: Student, term: Term, grade: Grade | None = No
     data = stored_student_data(term, [s.pk for s in subjects], student.pk, grade)
     if data is None or any("trajectory" not in d for d in data.values()):
         return score_trajectory(user, student, term)
-    rows = sorted((p for d in data.values() for p in d["trajectory"]), key=lambda p: (p[0], p[3], p[1]))
-    return [TrajectoryPoint(assessment_id=p[1], name=p[2], date=p[3], subject=p[4], total=p[5], max_total=p[6],
-                            class_median=p[7]) for p in rows]
+    return trajectory_points(row for d in data.values() for row in d["trajectory"])
 
 
 # ------------------------------------------------------------------------------------------------ class / grade

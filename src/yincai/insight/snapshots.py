@@ -22,17 +22,13 @@ Data shapes (JSON):
 
 from __future__ import annotations
 
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Sum
-
-from yincai.assessment.models import Assessment
-from yincai.assessment.selectors import totals_by_assessment
+from yincai.assessment.selectors import trajectory_rows
 from yincai.insight.models import AbilityEstimate, KPMastery, PortraitSnapshot, RecomputeJob, WeakKP
-from yincai.school.models import Enrolment, Grade, Term
+from yincai.school.models import Grade, Term
 
 StudentData = dict[str, Any]
 
@@ -72,47 +68,8 @@ def student_data(term: Term, subject_ids: Iterable[int], student_ids: Iterable[i
                      "root__name", "prob", "path")
     ):
         out[sid, subject_id]["weak"].append([kp, root, kp_name, root_name, prob, path])
-    for key, points in trajectory_data(term, subjects, students).items():
+    for key, points in trajectory_rows(term, subjects, students).items():
         out[key]["trajectory"] = points
-    return dict(out)
-
-
-def trajectory_data(term: Term, subject_ids: list[int], student_ids: list[int]) -> dict[tuple[int, int], list[Any]]:
-    """(student_id, subject_id) → the student's papers of the previous and this term with the class median.
-
-    The same points as ``assessment.selectors.score_trajectory``, for many students in a few queries.
-    """
-    terms = [t for t in (term.previous(), term) if t is not None]
-    term_index = {t.pk: i for i, t in enumerate(terms)}
-    enrolled = list(Enrolment.objects.filter(student_id__in=student_ids, term__in=terms).values_list(
-        "student_id", "term_id", "school_class_id", "school_class__grade_id"))
-    members: dict[int, list[int]] = defaultdict(list)
-    for class_id, sid in Enrolment.objects.filter(school_class_id__in={e[2] for e in enrolled}).values_list(
-            "school_class_id", "student_id"):
-        members[class_id].append(sid)
-    papers = list(
-        Assessment.objects.filter(term__in=terms, grade_id__in={e[3] for e in enrolled}, subject_id__in=subject_ids)
-        .annotate(max_total_sum=Sum("items__max_score")).order_by("date", "id")
-        .values_list("id", "term_id", "grade_id", "school_class_id", "subject_id", "subject__name", "name", "date",
-                     "max_total_sum")
-    )
-    totals = totals_by_assessment([p[0] for p in papers], {sid for m in members.values() for sid in m})
-    medians: dict[tuple[int, int], float | None] = {}
-    out: dict[tuple[int, int], list[Any]] = defaultdict(list)
-    for sid, term_id, class_id, grade_id in sorted(enrolled, key=lambda e: term_index[e[1]]):
-        for aid, paper_term, paper_grade, paper_class, subject_id, subject, name, day, max_total in papers:
-            if paper_term != term_id or paper_grade != grade_id or paper_class not in (None, class_id):
-                continue
-            by_student = totals.get(aid, {})
-            if (class_id, aid) not in medians:
-                scored = [float(t.total) for s in members[class_id] if (t := by_student.get(s)) and t.total is not None]
-                medians[class_id, aid] = statistics.median(scored) if scored else None
-            own = by_student.get(sid)
-            out[sid, subject_id].append([
-                term_index[term_id], aid, name, day.isoformat(), subject,
-                float(own.total) if own and own.total is not None else None, float(max_total or 0),
-                medians[class_id, aid],
-            ])
     return dict(out)
 
 

@@ -23,25 +23,9 @@ def tiers_for(student_ids: list[int], term: Term, subject: Subject) -> dict[int,
     """Effective tier code per student (teacher-only information; callers audit the read)."""
     if not available() or not student_ids:
         return {}
-    from yincai.insight.models import ROUND_ORDER, TierDecision, TierProposal
+    from yincai.insight.selectors import tiers_by_student
 
-    # The rule of insight.selectors.current_tiers (the latest decision of the latest round, else its latest
-    # proposal), reading only the tier codes: the class board needs no proposal or decision objects.
-    scope = {"student_id__in": student_ids, "term": term, "subject": subject, "round__in": ROUND_ORDER}
-    proposed: dict[tuple[str, int], str] = {}
-    for rnd, sid, tier in (TierProposal.objects.filter(**scope).order_by("created_at", "id")
-                           .values_list("round", "student_id", "tier")):
-        proposed[rnd, sid] = tier
-    decided: dict[tuple[str, int], str] = {}
-    for rnd, sid, tier in (TierDecision.objects.filter(**scope).order_by("decided_at", "id")
-                           .values_list("round", "student_id", "tier")):
-        decided[rnd, sid] = tier
-    result: dict[int, str] = {}
-    for rnd in ROUND_ORDER:
-        for key in proposed.keys() | decided.keys():
-            if key[0] == rnd:
-                result[key[1]] = decided[key] if key in decided else proposed[key]
-    return {sid: tier for sid, tier in result.items() if tier}
+    return {sid: tier for sid, (tier, _) in tiers_by_student(student_ids, term, subject).items() if tier}
 
 
 def tier_label(code: str | None) -> str:
