@@ -74,6 +74,11 @@ def test_teachers_report_on_their_own_class_only(moves: Personas,  # noqa: F811
     parent = Client()
     parent.force_login(moves.user("pa"))
     assert parent.get(f"/evaluation/reports/{own.pk}/pdf/").status_code == 403
+    assert parent.get("/evaluation/reports/rows/").status_code == 403  # the polled table is staff-only too
+    assert "三年级(1)班" not in lin_other.get("/evaluation/reports/rows/").content.decode()  # not ma2's class
+    assert hu.get(f"/evaluation/reports/{own.pk}/xls/").status_code == 404  # unknown format
+    assert "请选择学科" in hu.post("/evaluation/reports/", {"subject": "x", "class": ""}, follow=True).content.decode()
+    assert TermReport.objects.count() == 1  # a bad subject queues nothing
 
 
 def test_a_failed_report_says_so_and_offers_nothing_to_download(moves: Personas, monkeypatch,  # noqa: F811
