@@ -31,8 +31,19 @@ def forget(key: str) -> None:
         store.pop(key, None)
 
 
+def forget_prefix(prefix: str) -> None:
+    store = _cache.get()
+    if store is not None:
+        for key in [k for k in store if k.startswith(prefix)]:
+            del store[key]
+
+
 def _term_changed(sender: Any, **kwargs: Any) -> None:
     forget("school.Term.current")
+
+
+def _roles_changed(sender: Any, **kwargs: Any) -> None:
+    forget_prefix("accounts.role_rows:")
 
 
 class RequestCacheMiddleware:
@@ -42,6 +53,8 @@ class RequestCacheMiddleware:
         self.get_response = get_response
         for signal in (post_save, post_delete):  # a request that creates a term sees it at once
             signal.connect(_term_changed, sender="school.Term", dispatch_uid=f"requestcache_term_{id(signal)}")
+            for model in ("school.StaffRole", "school.Student", "school.Guardian"):  # who holds which role
+                signal.connect(_roles_changed, sender=model, dispatch_uid=f"requestcache_roles_{model}_{id(signal)}")
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _cache.set({})

@@ -184,15 +184,11 @@ def assessments_for_class(school_class: SchoolClass, subjects: QuerySet[Subject]
 # Which assessments a user may open, edit and create (the assessment pages, the CLI, imports).
 
 
-def _teaching_pairs(user: Any, term: Term) -> list[tuple[int, int, int]]:
+def _teaching_pairs(user: Any, term: Term) -> list[tuple[int | None, int | None, int | None]]:
     """(class id, grade id, subject id) of every class × subject the user teaches in `term`."""
-    from yincai.accounts.roles import Role
-    from yincai.school.models import StaffRole
+    from yincai.accounts.roles import Role, assignments_of
 
-    return list(
-        StaffRole.objects.filter(staff__user=user, term=term, role=Role.SUBJECT_TEACHER)
-        .values_list("school_class_id", "school_class__grade_id", "subject_id")
-    )
+    return [(a.class_id, a.class_grade_id, a.subject_id) for a in assignments_of(user, term, {Role.SUBJECT_TEACHER})]
 
 
 def assessments_visible_to(user: Any, term: Term | None = None) -> QuerySet[Assessment]:
@@ -202,8 +198,7 @@ def assessments_visible_to(user: Any, term: Term | None = None) -> QuerySet[Asse
     teacher every subject of their class (its class assessments and the grade-wide ones); a subject teacher
     their subject in the classes they teach. The same rule as score and blueprint imports.
     """
-    from yincai.accounts.roles import Role, roles_of
-    from yincai.school.models import StaffRole
+    from yincai.accounts.roles import Role, assignments_of, roles_of
 
     term = term or Term.current()
     qs = Assessment.objects.filter(term=term).select_related("grade", "subject", "school_class__grade", "term")
@@ -213,15 +208,15 @@ def assessments_visible_to(user: Any, term: Term | None = None) -> QuerySet[Asse
     if Role.ADMIN in roles:
         return qs
     cond = Q(pk__in=[])
-    if Role.GRADE_LEAD in roles:
-        cond |= Q(grade__in=StaffRole.objects.filter(staff__user=user, term=term, role=Role.GRADE_LEAD).values("grade"))
-    if Role.HEAD_TEACHER in roles:
-        heads = StaffRole.objects.filter(staff__user=user, term=term, role=Role.HEAD_TEACHER)
-        cond |= Q(school_class__in=heads.values("school_class"))
-        cond |= Q(school_class__isnull=True, grade__in=heads.values("school_class__grade"))
-    if Role.SUBJECT_TEACHER in roles:
-        for class_id, grade_id, subject_id in _teaching_pairs(user, term):
-            cond |= Q(subject_id=subject_id) & (Q(school_class_id=class_id) | Q(school_class__isnull=True, grade_id=grade_id))
+    lead_grades = sorted({a.grade_id for a in assignments_of(user, term, {Role.GRADE_LEAD}) if a.grade_id})
+    if lead_grades:
+        cond |= Q(grade_id__in=lead_grades)
+    heads = assignments_of(user, term, {Role.HEAD_TEACHER})
+    if heads:
+        cond |= Q(school_class_id__in=sorted({a.class_id for a in heads if a.class_id}))
+        cond |= Q(school_class__isnull=True, grade_id__in=sorted({a.class_grade_id for a in heads if a.class_grade_id}))
+    for class_id, grade_id, subject_id in _teaching_pairs(user, term):
+        cond |= Q(subject_id=subject_id) & (Q(school_class_id=class_id) | Q(school_class__isnull=True, grade_id=grade_id))
     return qs.filter(cond)
 
 
@@ -231,18 +226,15 @@ def may_create_assessment(user: Any, *, term: Term, grade_id: int, subject_id: i
     Admin: anything; grade lead: their grade; head teacher: their class, any subject; subject teacher: their
     subject, for a class they teach it in or for the whole grade of such a class.
     """
-    from yincai.accounts.roles import Role, roles_of
-    from yincai.school.models import StaffRole
+    from yincai.accounts.roles import Role, assignments_of, roles_of
 
     if user is None:
         return True
-    roles = roles_of(user, term)
-    if Role.ADMIN in roles:
+    if Role.ADMIN in roles_of(user, term):
         return True
-    rows = StaffRole.objects.filter(staff__user=user, term=term)
-    if Role.GRADE_LEAD in roles and rows.filter(role=Role.GRADE_LEAD, grade_id=grade_id).exists():
+    if any(a.grade_id == grade_id for a in assignments_of(user, term, {Role.GRADE_LEAD})):
         return True
-    if class_id is not None and rows.filter(role=Role.HEAD_TEACHER, school_class_id=class_id).exists():
+    if class_id is not None and any(a.class_id == class_id for a in assignments_of(user, term, {Role.HEAD_TEACHER})):
         return True
     for pair_class, pair_grade, pair_subject in _teaching_pairs(user, term):
         if pair_subject == subject_id and (pair_class == class_id or (class_id is None and pair_grade == grade_id)):

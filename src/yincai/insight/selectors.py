@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Max, Q, QuerySet
 
-from yincai.accounts.roles import Role, roles_of
+from yincai.accounts.roles import Role, assignments_of, roles_of
 from yincai.assessment.models import Assessment
 from yincai.assessment.selectors import TrajectoryPoint, score_trajectory, student_totals, trajectory_points
 from yincai.insight.models import (
@@ -25,7 +25,7 @@ from yincai.insight.models import (
 from yincai.insight.snapshots import grade_data, stored_grade_data, stored_student_data, student_data
 from yincai.oversight.services import audit_record, audit_sensitive_read
 from yincai.school.models import Grade, SchoolClass, StaffRole, Student, Subject, Term
-from yincai.school.selectors import classes_visible_to, subjects_visible_for
+from yincai.school.selectors import subjects_visible_for
 
 BROAD_ROLES = frozenset({Role.ADMIN, Role.COUNSELOR, Role.GRADE_LEAD, Role.HEAD_TEACHER})
 TIER_READERS = frozenset({Role.ADMIN, Role.GRADE_LEAD, Role.HEAD_TEACHER, Role.SUBJECT_TEACHER, Role.MENTOR,
@@ -46,15 +46,19 @@ def assessments_visible_to(user: Any, term: Term | None = None) -> QuerySet[Asse
     base = Assessment.objects.filter(term=term).select_related("subject", "grade", "school_class")
     if roles & {Role.ADMIN, Role.COUNSELOR}:
         return base
-    classes = classes_visible_to(user, term)
-    visible = base.filter(Q(school_class__in=classes) | Q(school_class__isnull=True, grade__in=classes.values("grade")))
+    mine = assignments_of(user, term, {Role.GRADE_LEAD, Role.HEAD_TEACHER, Role.SUBJECT_TEACHER})
+    lead_grades = sorted({a.grade_id for a in mine if a.role == Role.GRADE_LEAD and a.grade_id})
+    own_classes = sorted({a.class_id for a in mine if a.role != Role.GRADE_LEAD and a.class_id})
+    own_grades = sorted({a.class_grade_id for a in mine if a.role != Role.GRADE_LEAD and a.class_grade_id})
+    # the classes of classes_visible_to, as ids: a grade lead's whole grade, own and taught classes
+    visible = base.filter(Q(grade_id__in=lead_grades) | Q(school_class_id__in=own_classes)
+                          | Q(school_class__isnull=True, grade_id__in=own_grades))
     if roles & BROAD_ROLES:
         return visible
-    pairs = StaffRole.objects.filter(staff__user=user, term=term, role=Role.SUBJECT_TEACHER).values_list(
-        "school_class__grade_id", "school_class_id", "subject_id")
     cond = Q(pk__in=[])
-    for grade_id, class_id, subject_id in pairs:
-        cond |= Q(subject_id=subject_id) & (Q(school_class_id=class_id) | Q(school_class__isnull=True, grade_id=grade_id))
+    for a in assignments_of(user, term, {Role.SUBJECT_TEACHER}):
+        cond |= Q(subject_id=a.subject_id) & (Q(school_class_id=a.class_id) | Q(school_class__isnull=True,
+                                                                                 grade_id=a.class_grade_id))
     return visible.filter(cond)
 
 
@@ -465,14 +469,13 @@ def alerts_visible_to(user: Any, term: Term | None = None) -> QuerySet[Alert]:
     if Role.ADMIN in roles:
         return base
     cond = Q(pk__in=[])
-    if roles & {Role.GRADE_LEAD, Role.HEAD_TEACHER}:
-        broad_classes = SchoolClass.objects.filter(
-            Q(pk__in=StaffRole.objects.filter(staff__user=user, term=term, role=Role.HEAD_TEACHER).values("school_class"))
-            | Q(grade__in=StaffRole.objects.filter(staff__user=user, term=term, role=Role.GRADE_LEAD).values("grade")),
-            term=term)
-        cond |= Q(student__enrolments__term=term, student__enrolments__school_class__in=broad_classes)
-    for class_id, subject_id in StaffRole.objects.filter(staff__user=user, term=term, role=Role.SUBJECT_TEACHER).values_list(
-            "school_class_id", "subject_id"):
-        cond |= Q(student__enrolments__term=term, student__enrolments__school_class_id=class_id, subject_id=subject_id)
+    broad = assignments_of(user, term, {Role.GRADE_LEAD, Role.HEAD_TEACHER})
+    if broad:
+        head_classes = sorted({a.class_id for a in broad if a.role == Role.HEAD_TEACHER and a.class_id})
+        lead_grades = sorted({a.grade_id for a in broad if a.role == Role.GRADE_LEAD and a.grade_id})
+        cond |= Q(student__enrolments__term=term) & (Q(student__enrolments__school_class_id__in=head_classes)
+                                                    | Q(student__enrolments__school_class__grade_id__in=lead_grades))
+    for a in assignments_of(user, term, {Role.SUBJECT_TEACHER}):
+        cond |= Q(student__enrolments__term=term, student__enrolments__school_class_id=a.class_id, subject_id=a.subject_id)
     return base.filter(cond).distinct()
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from yincai.accounts.roles import Role, roles_of
+from yincai.accounts.roles import Role, assignments_of, roles_of
 from yincai.requestcache import cached
 from yincai.school.models import (
     FamilyProfile,
@@ -32,10 +32,6 @@ def staff_of(user: Any) -> Staff | None:
     return Staff.objects.filter(user=user).first() if user.is_authenticated else None
 
 
-def _role_rows(user: Any, term: Term, role: Role) -> QuerySet[StaffRole]:
-    return StaffRole.objects.filter(staff__user=user, term=term, role=role)
-
-
 def classes_visible_to(user: Any, term: Term | None = None) -> QuerySet[SchoolClass]:
     """Classes of `term` the user may open: all for admin/counselor, own grade, own class, taught classes."""
     term = term or Term.current()
@@ -43,16 +39,10 @@ def classes_visible_to(user: Any, term: Term | None = None) -> QuerySet[SchoolCl
     roles = roles_of(user, term)
     if roles & SCHOOL_WIDE_ROLES:
         return base
-    cond = Q(pk__in=[])
-    if Role.GRADE_LEAD in roles:
-        cond |= Q(grade__in=_role_rows(user, term, Role.GRADE_LEAD).values("grade"))
-    if roles & {Role.HEAD_TEACHER, Role.SUBJECT_TEACHER}:
-        cond |= Q(
-            pk__in=StaffRole.objects.filter(
-                staff__user=user, term=term, role__in=[Role.HEAD_TEACHER, Role.SUBJECT_TEACHER]
-            ).values("school_class")
-        )
-    return base.filter(cond)
+    mine = assignments_of(user, term, {Role.GRADE_LEAD, Role.HEAD_TEACHER, Role.SUBJECT_TEACHER})
+    grade_ids = sorted({a.grade_id for a in mine if a.role == Role.GRADE_LEAD and a.grade_id})
+    class_ids = sorted({a.class_id for a in mine if a.role != Role.GRADE_LEAD and a.class_id})
+    return base.filter(Q(grade_id__in=grade_ids) | Q(pk__in=class_ids))
 
 
 def students_visible_to(user: Any, term: Term | None = None) -> QuerySet[Student]:
@@ -82,11 +72,9 @@ def subjects_visible_for(user: Any, student: Student, term: Term | None = None) 
     if broad or (Role.STUDENT in roles and student.user_id == user.pk):
         return Subject.objects.all()
     klass = student.class_in(term) if term else None
-    return Subject.objects.filter(
-        pk__in=StaffRole.objects.filter(
-            staff__user=user, term=term, role=Role.SUBJECT_TEACHER, school_class=klass
-        ).values("subject")
-    )
+    taught = sorted({a.subject_id for a in assignments_of(user, term, {Role.SUBJECT_TEACHER})
+                     if klass is not None and a.class_id == klass.pk and a.subject_id})
+    return Subject.objects.filter(pk__in=taught)
 
 
 def _is_head_teacher_of(user: Any, student: Student, term: Term) -> bool:
@@ -152,8 +140,6 @@ def subjects_for_class(user: Any, school_class: SchoolClass) -> QuerySet[Subject
     roles = roles_of(user, school_class.term)
     if roles & {Role.ADMIN, Role.COUNSELOR, Role.GRADE_LEAD, Role.HEAD_TEACHER}:
         return Subject.objects.all()
-    return Subject.objects.filter(
-        pk__in=StaffRole.objects.filter(
-            staff__user=user, term=school_class.term, role=Role.SUBJECT_TEACHER, school_class=school_class
-        ).values("subject")
-    )
+    taught = sorted({a.subject_id for a in assignments_of(user, school_class.term, {Role.SUBJECT_TEACHER})
+                     if a.class_id == school_class.pk and a.subject_id})
+    return Subject.objects.filter(pk__in=taught)
