@@ -440,7 +440,7 @@ def _analyse_subject(
             out.proposals.append(TierProposal(
                 job=job, student_id=students[si], term=term, subject=subject, round=round_code,
                 tier=str(tiers.tier[si]), point_tier=str(tiers.point_tier[si]), talent=talent,
-                estimate=_f(theta[si]), lower=_f(lo[si]), upper=_f(hi[si]), percentile=_f(tiers.percentile[si]),
+                estimate=_f(value[si]), lower=_f(lo[si]), upper=_f(hi[si]), percentile=_f(tiers.percentile[si]),
                 low_cut=float(tiers.low_cut),
                 high_cut=float(tiers.high_cut), basis=basis, rule=saved_rule))
 

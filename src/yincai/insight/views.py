@@ -30,7 +30,7 @@ from yincai.insight.services import (
 )
 from yincai.oversight.concurrency import parse_version
 from yincai.rollover.selectors import graduates_visible_to, terms_of
-from yincai.school.models import Grade, Staff, Student, Subject, Term
+from yincai.school.models import Grade, SchoolClass, Staff, Student, Subject, Term
 from yincai.school.selectors import (
     classes_visible_to,
     family_profile_for,
@@ -185,8 +185,14 @@ def item_analysis(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 @role_required(*TIER_ROLES)
 def tiers(request: HttpRequest, class_id: int) -> HttpResponse:
+    """The 分层 table; its rows share one form, and the 确认 button of a row posts that row (``_decide_row``)."""
     klass = get_object_or_404(classes_visible_to(request.user), pk=class_id)
     subjects = subjects_for_class(request.user, klass)
+    if request.method == "POST":  # exactly the posted subject: no fallback when deciding
+        posted = subjects.filter(code=request.POST.get("subject", "")).first()
+        if posted is None:
+            raise Http404("没有该学科的权限")
+        return _decide_row(request, klass, posted)
     subject = _pick_subject(request, subjects)
     if subject is None:
         raise Http404("没有可查看的学科")
@@ -198,6 +204,32 @@ def tiers(request: HttpRequest, class_id: int) -> HttpResponse:
     })
 
 
+def _decide_row(request: HttpRequest, klass: SchoolClass, subject: Subject) -> HttpResponse:
+    """The row whose 确认 was pressed: its fields are named ``<field>-<student id>``."""
+    sid = request.POST.get("student", "")
+    student = students_visible_to(request.user).filter(
+        pk=int(sid) if sid.isdigit() else 0, enrolments__term=klass.term, enrolments__school_class=klass).first()
+    if student is None:
+        raise Http404("该学生不在本班")
+    _decide(request, student, klass.term, subject, {field: request.POST.get(f"{field}-{student.pk}") for field in
+                                                    ("tier", "talent", "reason", "proposal", "version")})
+    return redirect(f"{request.path}?subject={subject.code}#tier-{student.pk}")
+
+
+def _decide(request: HttpRequest, student: Student, term: Term, subject: Subject, data: dict[str, Any]) -> None:
+    """Records the decision, or says on the next page why not."""
+    try:
+        tier_decide(student=student, term=term, subject=subject, round=request.POST.get("round", ""),
+                    tier=data["tier"] or "", talent=data["talent"] == "on", reason=data["reason"] or "",
+                    user=request.user, proposal_id=int(parse_version(data["proposal"])),
+                    version=parse_version(data["version"]))
+        messages.success(request, f"已记录 {student.name} 的分层确认")
+    except InsightError as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:  # StaleEdit (已被他人修改) or a form without its version
+        messages.error(request, "；".join(exc.messages))
+
+
 @role_required(*TIER_ROLES)
 def tier_decide_view(request: HttpRequest, student_id: int) -> HttpResponse:
     student = get_object_or_404(students_visible_to(request.user), pk=student_id)
@@ -207,17 +239,8 @@ def tier_decide_view(request: HttpRequest, student_id: int) -> HttpResponse:
     subject = subjects_visible_for(request.user, student, term).filter(code=request.POST.get("subject", "")).first()
     if subject is None:
         raise Http404("没有该学科的权限")
-    try:
-        tier_decide(student=student, term=term, subject=subject, round=request.POST.get("round", ""),
-                    tier=request.POST.get("tier", ""), talent=request.POST.get("talent") == "on",
-                    reason=request.POST.get("reason", ""), user=request.user,
-                    proposal_id=int(parse_version(request.POST.get("proposal"))),
-                    version=parse_version(request.POST.get("version")))
-        messages.success(request, f"已记录 {student.name} 的分层确认")
-    except InsightError as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:  # StaleEdit (已被他人修改) or a form without its version
-        messages.error(request, "；".join(exc.messages))
+    _decide(request, student, term, subject, {field: request.POST.get(field) for field in
+                                              ("tier", "talent", "reason", "proposal", "version")})
     nxt = request.POST.get("next", "")
     return redirect(nxt if nxt.startswith("/") and not nxt.startswith("//") else "insight:overview")
 

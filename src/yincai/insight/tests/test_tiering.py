@@ -126,3 +126,53 @@ def test_the_portrait_lists_the_history_of_decisions(personas: Personas) -> None
     page = client_for(personas, Role.HEAD_TEACHER).get(
         reverse("insight:portrait", kwargs={"student_id": personas.alice.pk})).content.decode()
     assert "分层确认历史（2 条）" in page and "家访后调整" in page and "改动建议" in page
+
+
+def _table_post(client, p: Personas, class_id: int, student_id: int, **row: str):
+    """What the browser sends when 确认 of one row is pressed: the shared form with every row's fields."""
+    page = client.get(reverse("insight:tiers", kwargs={"class_id": class_id}))
+    payload = {"subject": "math", "round": "initial", "student": str(student_id)}
+    if page.status_code == 200:
+        import re
+
+        html = page.content.decode()
+        for name, value in re.findall(r'name="((?:proposal|version)-\d+)" value="(\d+)"', html):
+            payload[name] = value
+        for sid in re.findall(r'name="tier-(\d+)"', html):
+            payload.setdefault(f"tier-{sid}", "core")
+    payload.update({f"{k}-{student_id}": v for k, v in row.items()})
+    return client.post(reverse("insight:tiers", kwargs={"class_id": class_id}), payload)
+
+
+@pytest.mark.django_db
+def test_the_row_button_of_the_table_decides_that_row_only(personas: Personas) -> None:
+    recompute_grade3(personas)
+    proposal = TierProposal.objects.get(student=personas.alice, round="initial")
+    client = client_for(personas, Role.HEAD_TEACHER)
+    html = client.get(reverse("insight:tiers", kwargs={"class_id": personas.class31.pk})).content.decode()
+    assert f'name="tier-{personas.alice.pk}"' in html and f'name="student" value="{personas.alice.pk}"' in html
+    response = _table_post(client, personas, personas.class31.pk, personas.alice.pk, tier=proposal.tier,
+                           **({"talent": "on"} if proposal.talent else {}))
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"?subject=math#tier-{personas.alice.pk}")
+    decision = TierDecision.objects.get()
+    assert (decision.student, decision.tier, decision.is_override) == (personas.alice, proposal.tier, False)
+    again = _table_post(client, personas, personas.class31.pk, personas.alice.pk, tier="advanced" if proposal.tier !=
+                        "advanced" else "core", reason="复核", version="0")  # the page now shows version 1: a stale form
+    assert again.status_code == 302 and TierDecision.objects.count() == 1
+    assert "已被他人修改" in client.get(again["Location"]).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_table_refuses_other_classes_students_and_unknown_subjects(personas: Personas) -> None:
+    recompute_grade3(personas)
+    head = client_for(personas, Role.HEAD_TEACHER)
+    assert _table_post(head, personas, personas.class31.pk, personas.bob.pk, tier="core").status_code == 404
+    other_teacher = client_for(personas, "ma2")
+    assert _table_post(other_teacher, personas, personas.class31.pk, personas.alice.pk, tier="core").status_code == 404
+    bad_subject = head.post(reverse("insight:tiers", kwargs={"class_id": personas.class31.pk}),
+                            {"subject": "nonsense", "round": "initial", "student": str(personas.alice.pk),
+                             f"tier-{personas.alice.pk}": "core"})
+    assert bad_subject.status_code == 404
+    assert not TierDecision.objects.exists()
+

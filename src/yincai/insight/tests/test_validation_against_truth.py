@@ -79,5 +79,8 @@ def test_kp_mastery_and_tiers_agree_with_the_demo_truth(personas: Personas) -> N
     # issue 14: the true tier is achievement; few students left for the teacher, almost none misplaced
     assert 1 - clear.mean() <= 0.20
     assert agree_mastery >= 0.95
+    # the 分层 table prints 「estimate（lower～upper）」 as evidence: all three from the round's one estimate
+    for p in TierProposal.objects.filter(term=term).exclude(estimate=None):
+        assert p.lower - 1e-9 <= p.estimate <= p.upper + 1e-9, (p.round, p.estimate, p.lower, p.upper)
     # θ agreement is printed for comparison only: the tier is now defined by achievement, and θ cannot be
     # told apart among the many students who master every KP of these papers.
