@@ -253,6 +253,7 @@ class TierDecision(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "分层确认记录"
         ordering = ["-decided_at", "-id"]
+        indexes = [models.Index(fields=["student", "term", "subject", "round"])]  # a class's tiers, not the term's
 
     def __str__(self) -> str:
         return f"{self.student_id} {self.get_round_display()}: {self.get_tier_display()}"
