@@ -42,6 +42,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,14 +157,24 @@ def start_server(var_dir: Path, kind: str) -> Server:
 
 def server_cpu_seconds(server: Server) -> float:
     """user + system CPU of every process in the server's session (master, workers), from /proc."""
+    return _cpu_seconds(lambda name, session: session == server.proc.pid)  # started in its own session
+
+
+def database_cpu_seconds() -> float:
+    """CPU of the PostgreSQL server processes (0 on SQLite, whose work is inside the server's processes)."""
+    return _cpu_seconds(lambda name, session: name in ("postgres", "postmaster"))
+
+
+def _cpu_seconds(select: Callable[[str, int], bool]) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except (OSError, ValueError):
             continue
-        if int(fields[3]) == server.proc.pid:  # session id (the server was started in its own session)
+        fields = tail.split()
+        if select(head.split("(", 1)[1], int(fields[3])):
             total += int(fields[11]) + int(fields[12])
     return total / ticks
 
@@ -256,11 +267,16 @@ class Level:
     errors: int = 0
     seconds: float = 0.0
     server_cpu: float = 0.0  # CPU seconds used by the server's processes during the level
+    database_cpu: float = 0.0  # ... by PostgreSQL's processes
+    driver_cpu: float = 0.0  # ... by this driver (the simulated users share the machine)
 
     @property
     def cpu_ms_per_request(self) -> float:
+        return self.per_request(self.server_cpu)
+
+    def per_request(self, seconds: float) -> float:
         n = len(self.latencies) + self.errors
-        return self.server_cpu / n * 1000 if n else float("nan")
+        return seconds / n * 1000 if n else float("nan")
 
     def pct(self, q: float) -> float:
         if not self.latencies:
@@ -345,9 +361,11 @@ def measure(var_dir: Path, kind: str, levels: tuple[int, ...], seconds: float, m
         drive(server.port, clients[:2], seconds=2, max_requests=200, think=0)  # warm-up (imports, caches)
         out = []
         def timed(users: list[tuple[Client, list[str]]], think: float) -> Level:
-            before = server_cpu_seconds(server)
+            before, db_before, own_before = server_cpu_seconds(server), database_cpu_seconds(), time.process_time()
             level = drive(server.port, users, seconds=seconds, max_requests=max_requests, think=think)
             level.server_cpu = server_cpu_seconds(server) - before
+            level.database_cpu = database_cpu_seconds() - db_before
+            level.driver_cpu = time.process_time() - own_before
             return level
 
         for n in levels:
@@ -368,7 +386,9 @@ def measure(var_dir: Path, kind: str, levels: tuple[int, ...], seconds: float, m
 def report(kind: str, label: str, level: Level) -> None:
     print(f"  {kind:<9} {label}  p50 {level.pct(.5):7.0f} ms  p95 {level.pct(.95):7.0f} ms  "
           f"p99 {level.pct(.99):7.0f} ms  {level.rps:7.1f} 请求/秒  错误 {level.errors}  "
-          f"服务端 CPU {level.cpu_ms_per_request:5.1f} ms/请求", flush=True)
+          f"服务端 CPU {level.cpu_ms_per_request:5.1f} ms/请求"
+          + (f"（数据库 +{level.per_request(level.database_cpu):.1f}）" if level.database_cpu else "")
+          + f"  压测端 CPU {level.per_request(level.driver_cpu):.1f} ms/请求", flush=True)
 
 
 def main() -> int:

@@ -25,6 +25,13 @@ def cached(key: str, compute: Callable[[], T]) -> T:
     return store[key]  # type: ignore[no-any-return]
 
 
+def remember(key: str, value: Any) -> None:
+    """Sets the request's value of `key` (known from elsewhere, e.g. the session); no-op outside a request."""
+    store = _cache.get()
+    if store is not None:
+        store[key] = value
+
+
 def forget(key: str) -> None:
     store = _cache.get()
     if store is not None:

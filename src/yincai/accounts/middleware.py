@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from yincai.accounts.services import must_change_password
+from yincai.accounts.services import must_change_password_in_session
 from yincai.web.urlcache import cached_reverse
 
 
@@ -29,7 +29,7 @@ class PasswordChangeRequiredMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or self._exempt(request.path):
             return self.get_response(request)
-        if not must_change_password(user):
+        if not must_change_password_in_session(user, request.session):
             return self.get_response(request)
         target = reverse("accounts:password_change")
         if request.path.startswith("/api/"):

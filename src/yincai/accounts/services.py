@@ -20,7 +20,7 @@ from django.utils import timezone
 from yincai.accounts.models import AccountState
 from yincai.accounts.selectors import children_label, staff_role_label
 from yincai.oversight.services import audit_record
-from yincai.requestcache import cached, forget
+from yincai.requestcache import cached, forget, remember
 from yincai.school.models import Guardian, GuardianLink, SchoolClass, Staff, StaffRole, Student, Term
 
 LETTERS = "abcdefghjkmnpqrstuvwxyz"  # no i, l, o: never mistaken for 1, 0
@@ -140,7 +140,7 @@ def _set_initial_password(user: Any, kind: str, *, by: Any, reset: bool = False)
     now = timezone.now()
     actor = by if getattr(by, "is_authenticated", False) else None
     state.must_change_password = True
-    forget(f"accounts.must_change_password:{user.pk}")
+    forget(_must_change_key(user.pk))
     if is_reset:
         state.last_reset_at, state.last_reset_by = now, actor
     else:
@@ -281,15 +281,35 @@ def password_changed(*, user: Any) -> None:
     state = AccountState.objects.filter(user=user).first() or AccountState(user=user)
     state.must_change_password, state.password_changed_at = False, timezone.now()
     state.save()  # audited by the write signal
-    forget(f"accounts.must_change_password:{user.pk}")
+    forget(_must_change_key(user.pk))
+
+
+MUST_CHANGE_SESSION_KEY = "yincai_must_change_password"
 
 
 def must_change_password(user: Any) -> bool:
-    """Asked by the middleware, the navigation and the header: answered once per request."""
+    """Asked by the middleware, the navigation and the header: answered once per request (and kept in the
+    login session by `PasswordChangeRequiredMiddleware`: the flag is only ever set together with a new password,
+    which ends every session of the account)."""
     if not user.is_authenticated:
         return False
-    return cached(f"accounts.must_change_password:{user.pk}",
+    return cached(_must_change_key(user.pk),
                   lambda: AccountState.objects.filter(user_id=user.pk, must_change_password=True).exists())
+
+
+def _must_change_key(user_id: int) -> str:
+    return f"accounts.must_change_password:{user_id}"
+
+
+def must_change_password_in_session(user: Any, session: Any) -> bool:
+    """The flag as the session remembers it for this user, asked of the database once per login session."""
+    kept = session.get(MUST_CHANGE_SESSION_KEY)
+    if isinstance(kept, list) and len(kept) == 2 and kept[0] == user.pk:
+        remember(_must_change_key(user.pk), bool(kept[1]))
+        return bool(kept[1])
+    flag = must_change_password(user)
+    session[MUST_CHANGE_SESSION_KEY] = [user.pk, flag]
+    return flag
 
 
 def is_child_account(user: Any) -> bool:

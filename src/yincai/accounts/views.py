@@ -15,6 +15,7 @@ from yincai.accounts.access import login_only, public, role_required
 from yincai.accounts.forms import ChinesePasswordChangeForm, SlipsForm
 from yincai.accounts.roles import Role, roles_of
 from yincai.accounts.services import (
+    MUST_CHANGE_SESSION_KEY,
     AccountError,
     is_child_account,
     issue_slips_pdf,
@@ -60,6 +61,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             user = form.save()
             password_changed(user=user)
         update_session_auth_hash(request, user)
+        request.session.pop(MUST_CHANGE_SESSION_KEY, None)
         messages.success(request, "密码已修改，请记住新密码。")
         nxt = request.POST.get("next") or request.GET.get("next") or ""
         if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, require_https=request.is_secure()):

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -73,9 +72,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def _portrait_context(request: HttpRequest, student_id: int) -> dict[str, Any]:
     current = _term()
-    student = get_object_or_404(Student.objects.filter(
-        Q(pk__in=students_visible_to(request.user).values("pk")) | Q(pk__in=graduates_visible_to(request.user))
-    ), pk=student_id)
+    student = (students_visible_to(request.user).filter(pk=student_id).first()
+               or get_object_or_404(graduates_visible_to(request.user), pk=student_id))
     # ?term= opens a past term's card (after 学年升级); who may read it is decided by today's relationship
     past_terms = terms_of(student)
     term = get_object_or_404(past_terms, pk=request.GET["term"]) if request.GET.get("term", "").isdigit() else (

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.personas import Personas
+from tests.personas import PASSWORD, Personas
 from yincai.accounts.models import AccountState
 from yincai.accounts.services import reset_password
 from yincai.accounts.tests.helpers import client_for, fresh
@@ -99,3 +99,19 @@ def test_the_initial_hash_is_upgraded_to_full_strength_at_first_login(personas: 
     _login("amy", slip.password)
     user.refresh_from_db()
     assert user.password.startswith("pbkdf2_sha256$1000000$") and user.check_password(slip.password)
+
+
+def test_a_reset_while_logged_in_forces_the_change_although_the_session_remembered_no(personas: Personas) -> None:
+    """The login session keeps the flag (no query per page); a reset ends the session, so it cannot go stale."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = _login("alice", PASSWORD)  # personas' own password: nothing to change
+    assert c.get("/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert c.get("/").status_code == 200
+    assert not any("accounts_accountstate" in q["sql"] for q in queries.captured_queries)
+    slip = reset_password(user=fresh(personas, "alice"), by=personas.users["wang"])
+    assert c.get("/me/").status_code == 302 and "/accounts/login/" in c.get("/me/")["Location"]
+    again = _login("alice", slip.password)
+    assert again.get("/me/")["Location"] == CHANGE + "?next=%2Fme%2F"
