@@ -335,8 +335,15 @@ def tiers_by_student(student_ids: list[int], term: Term, subject: Subject,
     for sid, rnd, tier, talent in (TierDecision.objects.filter(student_id__in=student_ids, term=term, subject=subject)
                                    .order_by("decided_at", "id").values_list("student_id", "round", "tier", "talent")):
         decs[rnd, sid] = (tier, talent)
+    return _effective_tiers(props, decs, rounds)
+
+
+def _effective_tiers(props: dict[tuple[str, int], tuple[str, bool]], decs: dict[tuple[str, int], tuple[str, bool]],
+                     rounds: tuple[str, ...]) -> dict[int, tuple[str, bool]]:
+    """(round, student) → (tier, talent) of the latest proposal and of the latest decision, to the tier that
+    counts: a round's decision, else its proposal; a later round's state replaces an earlier one's."""
     result: dict[int, tuple[str, bool]] = {}
-    for rnd in rounds:  # a later round's state replaces an earlier one's
+    for rnd in rounds:
         for key in props.keys() | decs.keys():
             if key[0] == rnd:
                 result[key[1]] = decs.get(key) or props[key]
@@ -402,16 +409,19 @@ def tier_rows(user: Any, klass: SchoolClass, subject: Subject, term: Term) -> tu
     the round the table shows, the initial round's tiers as rows."""
     students = _students_of(klass, None, term)
     ids = [s.pk for s in students]
-    present = set(TierProposal.objects.filter(student_id__in=ids, term=term, subject=subject)
-                  .order_by().values_list("round", flat=True).distinct())  # no ordering columns in DISTINCT
+    latest = list(latest_proposals(ids, term, subject).only(
+        "id", "student_id", "round", "tier", "talent", "estimate", "lower", "upper", "percentile", "created_at"))
+    present = {p.round for p in latest}
     rnd = next((r for r in reversed(ROUND_ORDER) if r in present), "initial")
     has_mid = rnd != "initial"
-    proposals = {p.student_id: p for p in latest_proposals(ids, term, subject).filter(round=rnd).only(
-        "id", "student_id", "round", "tier", "talent", "estimate", "lower", "upper", "percentile", "created_at")}
-    decisions = {d.student_id: d for d in TierDecision.objects.filter(
-        student_id__in=ids, term=term, subject=subject, round=rnd).select_related("decided_by").order_by(
-        "decided_at", "id")}
-    before = tiers_by_student(ids, term, subject, ("initial",)) if has_mid else {}
+    proposals = {p.student_id: p for p in latest if p.round == rnd}
+    decided = list(TierDecision.objects.filter(student_id__in=ids, term=term, subject=subject,
+                                               round__in=sorted({rnd, "initial"})).select_related("decided_by")
+                   .order_by("decided_at", "id"))
+    decisions = {d.student_id: d for d in decided if d.round == rnd}
+    before = _effective_tiers({(p.round, p.student_id): (p.tier, bool(p.talent)) for p in latest},
+                              {(d.round, d.student_id): (d.tier, d.talent) for d in decided},
+                              ("initial",)) if has_mid else {}
     rows = [TierRow(s, proposals.get(s.pk), decisions.get(s.pk), before[s.pk][0] if s.pk in before else None)
             for s in students]
     movers = [r for r in rows if has_mid and r.initial_tier and r.proposal and r.initial_tier != (

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from django.apps import apps
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from yincai.assessment.models import Assessment, Item, ItemScore
@@ -76,10 +77,9 @@ class InsightError(ValueError):
 
 def tier_rule_for(*, school: School, grade: Grade, subject: Subject) -> TierRule:
     """The latest rule for the grade & subject, else for all grades, else the defaults (unsaved)."""
-    rule = TierRule.objects.filter(school=school, grade=grade, subject=subject).first()
-    return rule or TierRule.objects.filter(school=school, grade__isnull=True, subject=subject).first() or TierRule(
-        school=school, subject=subject
-    )
+    rule = (TierRule.objects.filter(Q(grade=grade) | Q(grade__isnull=True), school=school, subject=subject)
+            .order_by(F("grade").asc(nulls_last=True), "-created_at", "-id").first())  # the grade's own rule first
+    return rule or TierRule(school=school, subject=subject)
 
 
 def alert_rule_for(*, school: School) -> AlertRule:

@@ -51,10 +51,11 @@ def _term() -> Term:
     return term
 
 
-def _pick_subject(request: HttpRequest, subjects: Any) -> Subject | None:
-    code = request.GET.get("subject") or request.POST.get("subject")
-    chosen = subjects.filter(code=code).first() if code else None
-    return chosen or subjects.filter(code="math").first() or subjects.first()
+def _pick_subject(request: HttpRequest, subjects: list[Subject]) -> Subject | None:
+    """The asked-for subject among those the page offers, else math, else the first."""
+    by_code = {s.code: s for s in subjects}
+    code = request.GET.get("subject") or request.POST.get("subject") or ""
+    return by_code.get(code) or by_code.get("math") or (subjects[0] if subjects else None)
 
 
 @role_required(*CLASS_ROLES)
@@ -121,7 +122,7 @@ def portrait_pdf(request: HttpRequest, student_id: int) -> HttpResponse:
 @role_required(*CLASS_ROLES)
 def class_portrait(request: HttpRequest, class_id: int) -> HttpResponse:
     klass = get_object_or_404(classes_visible_to(request.user), pk=class_id)
-    subjects = subjects_for_class(request.user, klass)
+    subjects = list(subjects_for_class(request.user, klass))
     subject = _pick_subject(request, subjects)
     gp = sel.group_portrait(request.user, term=klass.term, subject=subject, klass=klass)
     return render(request, "insight/group.html", {
@@ -134,8 +135,8 @@ def class_portrait(request: HttpRequest, class_id: int) -> HttpResponse:
 def grade_portrait(request: HttpRequest, grade_id: int) -> HttpResponse:
     term = _term()
     grade = get_object_or_404(sel.grades_visible_to(request.user, term), pk=grade_id)
-    subjects = Subject.objects.filter(pk__in=sel.assessments_visible_to(request.user, term).filter(grade=grade)
-                                      .values("subject"))
+    subjects = list(Subject.objects.filter(pk__in=sel.assessments_visible_to(request.user, term).filter(grade=grade)
+                                           .values("subject")))
     subject = _pick_subject(request, subjects)
     gp = sel.group_portrait(request.user, term=term, subject=subject, grade=grade)
     return render(request, "insight/group.html", {
@@ -185,9 +186,9 @@ def item_analysis(request: HttpRequest, assessment_id: int) -> HttpResponse:
 def tiers(request: HttpRequest, class_id: int) -> HttpResponse:
     """The 分层 table; its rows share one form, and the 确认 button of a row posts that row (``_decide_row``)."""
     klass = get_object_or_404(classes_visible_to(request.user), pk=class_id)
-    subjects = subjects_for_class(request.user, klass)
+    subjects = list(subjects_for_class(request.user, klass))
     if request.method == "POST":  # exactly the posted subject: no fallback when deciding
-        posted = subjects.filter(code=request.POST.get("subject", "")).first()
+        posted = next((s for s in subjects if s.code == request.POST.get("subject")), None)
         if posted is None:
             raise Http404("没有该学科的权限")
         return _decide_row(request, klass, posted)

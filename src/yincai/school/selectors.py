@@ -35,7 +35,7 @@ def staff_of(user: Any) -> Staff | None:
 def classes_visible_to(user: Any, term: Term | None = None) -> QuerySet[SchoolClass]:
     """Classes of `term` the user may open: all for admin/counselor, own grade, own class, taught classes."""
     term = term or Term.current()
-    base = SchoolClass.objects.filter(term=term).select_related("grade")
+    base = SchoolClass.objects.filter(term=term).select_related("grade", "term__school")  # pages read both
     roles = roles_of(user, term)
     if roles & SCHOOL_WIDE_ROLES:
         return base
