@@ -146,23 +146,27 @@ class SubjectPortrait:
     tier_history: list[TierDecision] = field(default_factory=list)
 
 
-def tier_states(student: Student, term: Term, subjects: list[Subject]) -> dict[int, dict[str, Any]]:
-    """subject_id → {round: {"proposal", "decision"}} with the latest of each, in two queries."""
+def tier_states(student: Student, term: Term, subjects: list[Subject]
+                ) -> tuple[dict[int, dict[str, Any]], dict[int, list[TierDecision]]]:
+    """subject_id → {round: {"proposal", "decision"}} with the latest of each, and subject_id → every decision,
+    newest first (the portrait's 分层确认历史), in two queries."""
     ids = [s.pk for s in subjects]
     latest_p: dict[tuple[int, str], TierProposal] = {}
     for p in TierProposal.objects.filter(student=student, term=term, subject_id__in=ids).order_by("created_at", "id"):
         latest_p[p.subject_id, p.round] = p
     latest_d: dict[tuple[int, str], TierDecision] = {}
+    history: dict[int, list[TierDecision]] = defaultdict(list)
     for d in (TierDecision.objects.filter(student=student, term=term, subject_id__in=ids)
-              .select_related("decided_by").order_by("decided_at", "id")):
+              .select_related("decided_by", "proposal").order_by("decided_at", "id")):
         latest_d[d.subject_id, d.round] = d
+        history[d.subject_id].insert(0, d)
     states: dict[int, dict[str, Any]] = {}
     for subject_id in ids:
         for round_code in ROUND_ORDER:
             p, d = latest_p.get((subject_id, round_code)), latest_d.get((subject_id, round_code))
             if p or d:
                 states.setdefault(subject_id, {})[round_code] = {"proposal": p, "decision": d}
-    return states
+    return states, history
 
 
 def _subject_portrait(subject: Subject, data: dict[str, Any]) -> SubjectPortrait:
@@ -189,12 +193,7 @@ def student_portrait(user: Any, student: Student, subjects: QuerySet[Subject], t
     if data is None:
         data = {subject_id: d for (_, subject_id), d in student_data(term, ids, [student.pk]).items()}
     show_tiers = may_read_tiers(user, term)
-    states = tier_states(student, term, subjects) if show_tiers else {}
-    history: dict[int, list[TierDecision]] = defaultdict(list)
-    if states:
-        for d in (TierDecision.objects.filter(student=student, term=term, subject_id__in=list(states))
-                  .select_related("decided_by", "proposal").order_by("-decided_at", "-id")):
-            history[d.subject_id].append(d)
+    states, history = tier_states(student, term, subjects) if show_tiers else ({}, defaultdict(list))
     result: list[SubjectPortrait] = []
     for subject in subjects:
         sp = _subject_portrait(subject, data[subject.pk]) if subject.pk in data else SubjectPortrait(subject)
@@ -208,13 +207,15 @@ def student_portrait(user: Any, student: Student, subjects: QuerySet[Subject], t
     return result
 
 
-def trajectory(user: Any, student: Student, term: Term, grade: Grade | None = None) -> list[TrajectoryPoint]:
+def trajectory(user: Any, student: Student, term: Term, grade: Grade | None = None,
+               subjects: list[Subject] | None = None) -> list[TrajectoryPoint]:
     """``score_trajectory`` (the student's papers against the class median) from the recompute's snapshot.
 
-    ``grade``: the student's grade that term (looked up when not given). Built live when the term has no
-    snapshot of the student's grade, or the snapshot predates stored trajectories.
+    ``grade``: the student's grade that term (looked up when not given); ``subjects``: those the user may read
+    (``subjects_visible_for``, when the caller has them). Built live when the term has no snapshot of the
+    student's grade, or the snapshot predates stored trajectories.
     """
-    subjects = list(subjects_visible_for(user, student, term))
+    subjects = subjects if subjects is not None else list(subjects_visible_for(user, student, term))
     if grade is None:
         klass = student.class_in(term)
         grade = klass.grade if klass else None

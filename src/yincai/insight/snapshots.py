@@ -28,6 +28,7 @@ from typing import Any
 
 from yincai.assessment.selectors import trajectory_rows
 from yincai.insight.models import AbilityEstimate, KPMastery, PortraitSnapshot, RecomputeJob, WeakKP
+from yincai.requestcache import cached
 from yincai.school.models import Grade, Term
 
 StudentData = dict[str, Any]
@@ -125,8 +126,10 @@ def write_snapshots(*, term: Term, grade: Grade, students: list[int], subject_id
 def stored_student_data(term: Term, subject_ids: Iterable[int], student_id: int,
                         grade: Grade | None) -> dict[int, StudentData] | None:
     """subject_id → stored data of one student, or None when the student's grade has no snapshot this term."""
-    rows = list(PortraitSnapshot.objects.filter(kind="student", object_id=student_id, term=term,
-                                                subject_id__in=list(subject_ids)).values_list("subject_id", "data"))
+    ids = sorted(subject_ids)
+    rows = cached(f"insight.student_snapshot:{term.pk}:{student_id}:{ids}", lambda: list(  # card and trajectory
+        PortraitSnapshot.objects.filter(kind="student", object_id=student_id, term=term, subject_id__in=ids)
+        .values_list("subject_id", "data")))
     if rows:
         return dict(rows)
     recomputed = grade is not None and PortraitSnapshot.objects.filter(kind="grade", object_id=grade.pk,

@@ -79,12 +79,13 @@ def _portrait_context(request: HttpRequest, student_id: int) -> dict[str, Any]:
     past_terms = terms_of(student)
     term = get_object_or_404(past_terms, pk=request.GET["term"]) if request.GET.get("term", "").isdigit() else (
         current if student.status == Student.ACTIVE else past_terms.first() or current)
-    subjects = subjects_visible_for(request.user, student, current)
+    subjects = list(subjects_visible_for(request.user, student, current))
     klass = student.class_in(term)
-    portraits = sel.student_portrait(request.user, student, subjects, term, klass.grade if klass else None)
+    grade = klass.grade if klass else None
+    portraits = sel.student_portrait(request.user, student, subjects, term, grade)
     return {
         "student": student, "klass": klass, "term": term, "portraits": portraits, "past_terms": past_terms,
-        "trajectory": [asdict(p) for p in sel.trajectory(request.user, student, term, klass.grade if klass else None)],
+        "trajectory": [asdict(p) for p in sel.trajectory(request.user, student, term, grade, subjects)],
         "radar": {sp.subject.name: sp.abilities for sp in portraits if sp.abilities},
         "job": sel.last_finished_job(term, klass.grade) if klass else None,
         "tier_choices": TIER_CHOICES[:4], "may_decide": term == current and bool(roles_of(request.user) & set(TIER_ROLES)),
