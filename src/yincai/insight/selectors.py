@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet, Sum
 
 from yincai.accounts.roles import Role, assignments_of, roles_of
 from yincai.assessment.models import Assessment
@@ -282,8 +282,8 @@ def group_portrait(user: Any, *, term: Term, subject: Subject | None, klass: Sch
     ids = [s.pk for s in students]
     grade = grade or (klass.grade if klass else None)
     title = klass.name if klass else str(grade)
-    assessments = list(assessments_visible_to(user, term).filter(subject=subject, grade=grade).order_by("date", "id")) \
-        if subject else []
+    assessments = list(assessments_visible_to(user, term).filter(subject=subject, grade=grade)
+                       .annotate(max_total_sum=Sum("items__max_score")).order_by("date", "id")) if subject else []
     if klass is not None:
         assessments = [a for a in assessments if a.school_class_id in (None, klass.pk)]
     latest = assessments[-1] if assessments else None
@@ -294,7 +294,7 @@ def group_portrait(user: Any, *, term: Term, subject: Subject | None, klass: Sch
     dist: dict[str, Any] = {"bins": [], "counts": []}
     if latest is not None:
         totals = student_totals(latest, ids)
-        full = float(latest.max_total) or 1.0
+        full = float(latest.max_total_sum or 0) or 1.0  # full marks, summed with the list
         bins = ["<60%", "60–69%", "70–79%", "80–89%", "≥90%"]
         counts = [0] * 5
         absent = 0
