@@ -162,6 +162,8 @@ def server_cpu_seconds(server: Server) -> float:
 
 def database_cpu_seconds() -> float:
     """CPU of the PostgreSQL server processes (0 on SQLite, whose work is inside the server's processes)."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        return 0.0
     return _cpu_seconds(lambda name, session: name in ("postgres", "postmaster"))
 
 
