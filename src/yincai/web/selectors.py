@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Count, FloatField, Q, Sum
 
-from yincai.accounts.roles import Role, roles_of
+from yincai.accounts.roles import Role, assignments_of, roles_of
 from yincai.assessment.models import Assessment, Item, ItemScore
 from yincai.assessment.selectors import StudentTotal, class_latest_totals
 from yincai.oversight.models import AuditLog
@@ -40,8 +40,7 @@ def class_rows(user: Any, term: Term, subject_of_teacher: bool = False) -> list[
 def class_rows_by_mode(user: Any, term: Term, modes: tuple[bool, ...]) -> list[list[ClassRow]]:
     """`class_rows` for each `subject_of_teacher` value in `modes`, sharing the queries (a grade lead who also
     teaches sees both tables on the home page)."""
-    taught = list(StaffRole.objects.filter(staff__user=user, term=term, role=Role.SUBJECT_TEACHER)
-                  .values_list("school_class_id", "subject_id"))
+    taught = [(a.class_id, a.subject_id) for a in assignments_of(user, term, {Role.SUBJECT_TEACHER})]
     classes = list(classes_visible_to(user, term).select_related("grade", "term"))
     if not classes:
         return [[] for _ in modes]
@@ -113,9 +112,9 @@ def home_context(user: Any) -> dict[str, Any]:
     by_mode = dict(zip(modes, class_rows_by_mode(user, term, modes), strict=True)) if modes else {}
     if False in by_mode:
         ctx["grade_classes"] = by_mode[False]
-    head_classes = list(SchoolClass.objects.filter(
-        staff_roles__staff__user=user, staff_roles__role=Role.HEAD_TEACHER, term=term
-    ).select_related("term", "grade")) if Role.HEAD_TEACHER in roles else []
+    head_ids = sorted({a.class_id for a in assignments_of(user, term, {Role.HEAD_TEACHER}) if a.class_id})
+    head_classes = list(SchoolClass.objects.filter(pk__in=head_ids, term=term).select_related("term", "grade")
+                        ) if head_ids else []
     if head_classes:
         ctx["head_classes"] = [(k, *class_student_rows(k)) for k in head_classes]
     if True in by_mode:
