@@ -13,7 +13,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from yincai.insight.models import ROUND_ORDER, TIER_LABELS, Alert, TierDecision, TierProposal
+from yincai.insight.models import ROUND_ORDER, TIER_LABELS, Alert, TierDecision
+from yincai.insight.selectors import tiers_by_round
 from yincai.oversight.services import audit_record
 from yincai.school.models import Enrolment, SchoolClass, Student, Subject, Term
 from yincai.school.selectors import classes_visible_to
@@ -44,14 +45,10 @@ def confirmed_tiers(student_ids: list[int], term: Term, subject: Subject) -> dic
 
 
 def effective_tiers(student_ids: list[int], term: Term, subject: Subject) -> dict[str, dict[int, str]]:
-    """Round → student → confirmed tier, else the latest proposal (for distributions before confirmation)."""
-    out: dict[str, dict[int, str]] = defaultdict(dict)
-    for sid, rnd, tier in (TierProposal.objects.filter(student_id__in=student_ids, term=term, subject=subject)
-                           .order_by("created_at", "id").values_list("student_id", "round", "tier")):
-        out[rnd][sid] = tier
-    for rnd, tiers in confirmed_tiers(student_ids, term, subject).items():
-        out[rnd].update(tiers)
-    return out
+    """Round → student → confirmed tier, else the latest proposal (for distributions before confirmation):
+    the rule of ``insight.selectors.tiers_by_round``."""
+    return {rnd: {sid: tier for sid, (tier, _) in tiers.items()}
+            for rnd, tiers in tiers_by_round(student_ids, term, subject).items()}
 
 
 @dataclass

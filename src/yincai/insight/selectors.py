@@ -328,6 +328,19 @@ def latest_proposals(student_ids: list[int], term: Term, subject: Subject) -> Qu
 def tiers_by_student(student_ids: list[int], term: Term, subject: Subject,
                      rounds: tuple[str, ...] = ROUND_ORDER) -> dict[int, tuple[str, bool]]:
     """student_id → (tier, talent) as ``current_tiers`` decides it, from two row queries (for counting)."""
+    return _effective_tiers(*_latest_tier_rows(student_ids, term, subject), rounds)
+
+
+def tiers_by_round(student_ids: list[int], term: Term, subject: Subject) -> dict[str, dict[int, tuple[str, bool]]]:
+    """round → student_id → (tier, talent) that counts in that round: its latest decision, else its latest
+    proposal (tier transitions between rounds). Two row queries."""
+    props, decs = _latest_tier_rows(student_ids, term, subject)
+    return {rnd: _effective_tiers(props, decs, (rnd,)) for rnd in ROUND_ORDER}
+
+
+def _latest_tier_rows(student_ids: list[int], term: Term, subject: Subject
+                 ) -> tuple[dict[tuple[str, int], tuple[str, bool]], dict[tuple[str, int], tuple[str, bool]]]:
+    """(round, student) → (tier, talent) of the latest proposal, and of the latest decision."""
     props: dict[tuple[str, int], tuple[str, bool]] = {}
     for sid, rnd, tier, talent in latest_proposals(student_ids, term, subject).values_list(
             "student_id", "round", "tier", "talent"):
@@ -336,7 +349,7 @@ def tiers_by_student(student_ids: list[int], term: Term, subject: Subject,
     for sid, rnd, tier, talent in (TierDecision.objects.filter(student_id__in=student_ids, term=term, subject=subject)
                                    .order_by("decided_at", "id").values_list("student_id", "round", "tier", "talent")):
         decs[rnd, sid] = (tier, talent)
-    return _effective_tiers(props, decs, rounds)
+    return props, decs
 
 
 def _effective_tiers(props: dict[tuple[str, int], tuple[str, bool]], decs: dict[tuple[str, int], tuple[str, bool]],
