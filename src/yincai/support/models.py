@@ -239,6 +239,8 @@ class PointsEntry(models.Model):
         ("self_goal", "自定目标达成"),
         ("award", "获得表彰"),
         ("redeem", "兑换奖励"),
+        ("practice_streak", "口算连续打卡"),  # written by practice (PracticeAward)
+        ("personal_best", "口算个人最好成绩"),
     ]
     student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="points", verbose_name="学生")
     term = models.ForeignKey(Term, on_delete=models.CASCADE, verbose_name="学期")

@@ -148,3 +148,14 @@ def test_level_follows_recent_accuracy_and_speed(personas: Personas) -> None:
     run(personas, day(personas, 7), right=2, wrong_n=8)
     s = svc.start_drill(student=personas.alice, grade_level=3, today=day(personas, 8), now=at(day(personas, 8)))
     assert s.difficulty == 1
+
+
+def test_practice_points_are_valid_ledger_lines_with_a_chinese_source(personas: Personas) -> None:
+    """The ledger's source is a choice field: the entries practice writes must be among its choices."""
+    run(personas, day(personas, 5), right=10, step=6.0)
+    run(personas, day(personas, 6), right=12, step=3.0)
+    labels = set()
+    for entry in PointsEntry.objects.filter(student=personas.alice):
+        entry.full_clean()
+        labels.add(entry.get_source_display())
+    assert labels == {"口算连续打卡", "口算个人最好成绩"}
