@@ -5,6 +5,7 @@ audit the read, and only staff relationships reach them (students and parents ne
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -356,33 +357,37 @@ def _effective_tiers(props: dict[tuple[str, int], tuple[str, bool]], decs: dict[
                      rounds: tuple[str, ...]) -> dict[int, tuple[str, bool]]:
     """(round, student) → (tier, talent) of the latest proposal and of the latest decision, to the tier that
     counts: a round's decision, else its proposal; a later round's state replaces an earlier one's."""
-    result: dict[int, tuple[str, bool]] = {}
-    for rnd in rounds:
-        for key in props.keys() | decs.keys():
-            if key[0] == rnd:
-                result[key[1]] = decs.get(key) or props[key]
+    return {sid: decs.get((rnd, sid)) or props[rnd, sid]
+            for sid, rnd in _counting_round(props.keys() | decs.keys(), rounds).items()}
+
+
+def _counting_round(keys: Iterable[tuple[str, int]], rounds: Iterable[str]) -> dict[int, str]:
+    """student → the last of `rounds` (in that order) in which the student has a proposal or a decision."""
+    order = {rnd: i for i, rnd in enumerate(rounds)}
+    result: dict[int, str] = {}
+    for rnd, sid in keys:
+        if rnd in order and (sid not in result or order[rnd] > order[result[sid]]):
+            result[sid] = rnd
     return result
 
 
 def current_tiers(student_ids: list[int], term: Term, subject: Subject, round: str | None = None) -> dict[int, dict[str, Any]]:
-    """Effective tier per student: the latest decision of the latest round, else the latest proposal."""
+    """Effective tier per student: the latest decision of the latest round, else the latest proposal (with the
+    objects behind it). Two queries; the rule of ``_effective_tiers``."""
+    rounds = [round] if round else list(ROUND_ORDER)
+    props = {(p.round, p.student_id): p for p in latest_proposals(student_ids, term, subject).filter(round__in=rounds)}
+    decs: dict[tuple[str, int], TierDecision] = {}
+    for d in (TierDecision.objects.filter(student_id__in=student_ids, term=term, subject=subject, round__in=rounds)
+              .order_by("decided_at", "id").select_related("decided_by")):
+        decs[d.round, d.student_id] = d
     result: dict[int, dict[str, Any]] = {}
-    order = [round] if round else list(ROUND_ORDER)
-    for rnd in order:
-        props = {}
-        for p in latest_proposals(student_ids, term, subject).filter(round=rnd):
-            props[p.student_id] = p
-        decs = {}
-        for d in TierDecision.objects.filter(student_id__in=student_ids, term=term, subject=subject, round=rnd).order_by(
-                "decided_at", "id").select_related("decided_by"):
-            decs[d.student_id] = d
-        for sid in set(props) | set(decs):
-            d, p = decs.get(sid), props.get(sid)
-            result[sid] = {
-                "round": rnd, "proposal": p, "decision": d,
-                "tier": d.tier if d else (p.tier if p else "insufficient"), "talent": d.talent if d else bool(p and p.talent),
-                "confirmed": d is not None,
-            }
+    for sid, rnd in _counting_round(props.keys() | decs.keys(), rounds).items():
+        d, p = decs.get((rnd, sid)), props.get((rnd, sid))
+        result[sid] = {
+            "round": rnd, "proposal": p, "decision": d,
+            "tier": d.tier if d else (p.tier if p else "insufficient"), "talent": d.talent if d else bool(p and p.talent),
+            "confirmed": d is not None,
+        }
     return result
 
 
