@@ -733,6 +733,34 @@ def tier_decide(*, student: Student, term: Term, subject: Subject, round: str, t
     return decision
 
 
+CONFIRMABLE_AS_PROPOSED = ("advanced", "core", "struggling")  # not 边缘 (reviewed one by one), not 数据不足
+
+
+def tier_confirm_as_proposed(*, student_ids: list[int], term: Term, subject: Subject, round: str, user: Any,
+                             seen: dict[int, int]) -> tuple[int, int, int]:
+    """「全部按建议确认」: confirms, unchanged, the latest proposal of each student the page showed unconfirmed
+    (`seen`: student → the proposal id shown). 边缘 and 数据不足 proposals are left for the teacher; a student whose
+    proposal was replaced since (a recompute) or who was decided meanwhile is skipped. One transaction.
+
+    Returns (confirmed, changed since the page was opened, left for review)."""
+    from yincai.insight.selectors import latest_proposals
+
+    if round not in ROUND_ORDER:
+        raise InsightError("请选择有效的轮次")
+    ids = [sid for sid in student_ids if sid in seen]
+    with transaction.atomic():
+        decided = set(TierDecision.objects.select_for_update().filter(
+            student_id__in=ids, term=term, subject=subject, round=round).values_list("student_id", flat=True))
+        current = [p for p in latest_proposals(ids, term, subject).filter(round=round)
+                   if p.student_id not in decided and seen[p.student_id] == p.pk]
+        todo = [p for p in current if p.tier in CONFIRMABLE_AS_PROPOSED]
+        TierDecision.objects.bulk_create([
+            TierDecision(proposal=p, student_id=p.student_id, term=term, subject=subject, round=round, tier=p.tier,
+                         talent=bool(p.talent), is_override=False, reason="", decided_by=user, version=1)
+            for p in todo])
+    return len(todo), len(ids) - len(current), len(current) - len(todo)
+
+
 def _refuse_stale_tier(latest: TierDecision | None, proposal: TierProposal, current: int, *, tier: str, talent: bool,
                        stale_proposal: bool) -> None:
     yours = {"层级": TIER_LABELS.get(tier, tier), "特长生": "是" if talent else "否"}

@@ -17,12 +17,14 @@ from yincai.homeschool.consent import latest_consents
 from yincai.insight import selectors as sel
 from yincai.insight.models import ROUND_CHOICES, TIER_CHOICES, AlertRule, TierRule
 from yincai.insight.services import (
+    CONFIRMABLE_AS_PROPOSED,
     INDICATORS,
     InsightError,
     alert_act,
     alert_rule_for,
     alert_rule_set,
     recompute_start,
+    tier_confirm_as_proposed,
     tier_decide,
     tier_rule_for,
     tier_rule_set,
@@ -192,6 +194,8 @@ def tiers(request: HttpRequest, class_id: int) -> HttpResponse:
         posted = next((s for s in subjects if s.code == request.POST.get("subject")), None)
         if posted is None:
             raise Http404("没有该学科的权限")
+        if request.POST.get("action") == "confirm_all":
+            return _confirm_all(request, klass, posted)
         return _decide_row(request, klass, posted)
     subject = _pick_subject(request, subjects)
     if subject is None:
@@ -201,7 +205,28 @@ def tiers(request: HttpRequest, class_id: int) -> HttpResponse:
         "klass": klass, "subjects": subjects, "subject": subject, "round": rnd, "round_label": dict(ROUND_CHOICES)[rnd],
         "rows": rows, "movers": movers,
         "rule": tier_rule_for(school=klass.term.school, grade=klass.grade, subject=subject),
+        "confirmable": sum(1 for r in rows if r.proposal and not r.decision
+                           and r.proposal.tier in CONFIRMABLE_AS_PROPOSED),
     })
+
+
+def _confirm_all(request: HttpRequest, klass: SchoolClass, subject: Subject) -> HttpResponse:
+    """「全部按建议确认」: every row the page showed unconfirmed (version 0), with the proposal it showed."""
+    ids = set(students_visible_to(request.user).filter(
+        enrolments__term=klass.term, enrolments__school_class=klass).values_list("pk", flat=True))
+    seen = {sid: int(request.POST[f"proposal-{sid}"]) for sid in ids
+            if request.POST.get(f"version-{sid}") == "0" and request.POST.get(f"proposal-{sid}", "").isdigit()}
+    try:
+        done, changed, left = tier_confirm_as_proposed(student_ids=sorted(ids), term=klass.term, subject=subject,
+                                                        round=request.POST.get("round", ""), user=request.user,
+                                                        seen=seen)
+    except InsightError as exc:
+        messages.error(request, str(exc))
+    else:
+        note = "".join([f"；{left} 名边缘或数据不足的学生请逐个复核" if left else "",
+                        f"；{changed} 名学生在您打开页面后有了新建议或已被确认，未改动" if changed else ""])
+        messages.success(request, f"已按建议确认 {done} 名学生{note}")
+    return redirect(f"{request.path}?subject={subject.code}")
 
 
 def _decide_row(request: HttpRequest, klass: SchoolClass, subject: Subject) -> HttpResponse:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from yincai.insight.models import TIER_CHOICES
 
@@ -12,7 +12,7 @@ register = template.Library()
 
 _OPTIONS: dict[str, SafeString] = {
     selected: format_html_join("", '<option value="{}"{}>{}</option>',
-                               ((code, format_html(" selected") if code == selected else "", label)
+                               ((code, mark_safe(" selected") if code == selected else "", label)
                                 for code, label in TIER_CHOICES[:4]))
     for selected in [code for code, _ in TIER_CHOICES] + [""]
 }

@@ -176,3 +176,41 @@ def test_the_table_refuses_other_classes_students_and_unknown_subjects(personas:
     assert bad_subject.status_code == 404
     assert not TierDecision.objects.exists()
 
+
+
+@pytest.mark.django_db
+def test_confirm_all_confirms_unconfirmed_proposals_but_not_borderline_or_changed_ones(personas: Personas) -> None:
+    recompute_grade3(personas)
+    proposals = {p.student_id: p for p in TierProposal.objects.filter(round="initial")}
+    alice, amy = proposals[personas.alice.pk], proposals[personas.amy.pk]
+    alice.tier, amy.tier = "core", "borderline"
+    alice.save(update_fields=["tier"])
+    amy.save(update_fields=["tier"])
+    client = client_for(personas, Role.HEAD_TEACHER)
+    url = reverse("insight:tiers", kwargs={"class_id": personas.class31.pk})
+    page = client.get(url).content.decode()
+    assert "全部按建议确认（1 人）" in page  # alice only: amy is 边缘
+    payload = {"subject": "math", "round": "initial", "action": "confirm_all"}
+    for sid, p in proposals.items():
+        payload |= {f"proposal-{sid}": str(p.pk), f"version-{sid}": "0"}
+    done = client.post(url, payload)
+    assert done.status_code == 302
+    decision = TierDecision.objects.get()
+    assert (decision.student, decision.tier, decision.is_override, decision.version) == (personas.alice, "core", False, 1)
+    assert "已按建议确认 1 名学生；1 名边缘或数据不足的学生请逐个复核" in client.get(done["Location"]).content.decode()
+    again = client.post(url, payload)  # the same (now stale) page again: alice was decided meanwhile
+    assert TierDecision.objects.count() == 1
+    assert "1 名学生在您打开页面后有了新建议或已被确认" in client.get(again["Location"]).content.decode()
+    assert "全部按建议确认" not in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_confirm_all_refuses_another_class_teacher_and_skips_other_classes_students(personas: Personas) -> None:
+    recompute_grade3(personas)
+    payload = {"subject": "math", "round": "initial", "action": "confirm_all"}
+    for p in TierProposal.objects.filter(round="initial"):
+        payload |= {f"proposal-{p.student_id}": str(p.pk), f"version-{p.student_id}": "0"}
+    url = reverse("insight:tiers", kwargs={"class_id": personas.class31.pk})
+    assert client_for(personas, "ma2").post(url, payload).status_code == 404
+    client_for(personas, Role.HEAD_TEACHER).post(url, payload)
+    assert not TierDecision.objects.filter(student=personas.bob).exists()  # bob is in 三年级(2)班
