@@ -5,6 +5,7 @@ through without questions. `yincai serve` on an empty SQLite file, Debian chromi
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,17 @@ def test_a_school_starts_in_the_browser(page, empty_server: str, tmp_path: Path)
     assert student["name"] in card and "知识点" in card
     assert "亿以内数的认识" in card or "角的度量与分类" in card
     screenshot(page, "journey-diagnosis-card")
+
+    # 6b. the 分层 page of a new school: nothing confirmed yet; the proposals in one click (边缘 stay for review)
+    page.goto(server + f"/insight/classes/{class_id}/tiers/")
+    button = page.locator("button:has-text('全部按建议确认')")
+    count = re.search(r"（(\d+) 人）", button.inner_text())
+    assert count is not None and int(count.group(1)) > 0
+    button.click()
+    page.wait_for_load_state()
+    assert f"已按建议确认 {count.group(1)} 名学生" in page.inner_text(".messages")
+    assert page.locator("button:has-text('全部按建议确认')").count() == 0
+    screenshot(page, "journey-tiers-confirmed")
 
     # 7. a second blueprint with the same labels: no questions (the choice was remembered for the school)
     second = _new_assessment(page, server, "四年级数学单元练习", "2026-11-20")
