@@ -23,6 +23,8 @@ TIER_CHOICES = [
     ("insufficient", "证据不足"),
 ]
 TIER_LABELS = dict(TIER_CHOICES)
+#: tiers 「全部按建议确认」 may confirm unchanged: not 边缘 (reviewed one by one), not 数据不足
+CONFIRMABLE_AS_PROPOSED = ("advanced", "core", "struggling")
 ROUND_CHOICES = [("initial", "学期初分层"), ("midterm", "期中动态调整"), ("final", "期末总结")]
 ROUND_ORDER = ("initial", "midterm", "final")
 

@@ -15,6 +15,7 @@ from yincai.accounts.roles import Role, assignments_of, roles_of
 from yincai.assessment.models import Assessment
 from yincai.assessment.selectors import TrajectoryPoint, score_trajectory, student_totals, trajectory_points
 from yincai.insight.models import (
+    CONFIRMABLE_AS_PROPOSED,
     ROUND_ORDER,
     TIER_LABELS,
     Alert,
@@ -401,6 +402,11 @@ class TierRow:
     @property
     def initial_label(self) -> str:
         return TIER_LABELS.get(self.initial_tier or "", "—")
+
+    @property
+    def confirmable_as_proposed(self) -> bool:
+        """Unconfirmed, and 「全部按建议确认」 may confirm its proposal (see ``tier_confirm_as_proposed``)."""
+        return self.decision is None and self.proposal is not None and self.proposal.tier in CONFIRMABLE_AS_PROPOSED
 
     @property
     def current_label(self) -> str:

@@ -36,6 +36,7 @@ from yincai.engine.rootcause import find_root_causes
 from yincai.engine.tiering import achievement_share, propose_tiers
 from yincai.engine.tracking import Events, MasteryTracker
 from yincai.insight.models import (
+    CONFIRMABLE_AS_PROPOSED,
     ROUND_ORDER,
     TIER_LABELS,
     AbilityEstimate,
@@ -731,9 +732,6 @@ def tier_decide(*, student: Student, term: Term, subject: Subject, round: str, t
             is_override=is_override, reason=reason[:300], decided_by=user, version=current + 1,
         )
     return decision
-
-
-CONFIRMABLE_AS_PROPOSED = ("advanced", "core", "struggling")  # not 边缘 (reviewed one by one), not 数据不足
 
 
 def tier_confirm_as_proposed(*, student_ids: list[int], term: Term, subject: Subject, round: str, user: Any,

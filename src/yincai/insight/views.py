@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -17,7 +18,6 @@ from yincai.homeschool.consent import latest_consents
 from yincai.insight import selectors as sel
 from yincai.insight.models import ROUND_CHOICES, TIER_CHOICES, AlertRule, TierRule
 from yincai.insight.services import (
-    CONFIRMABLE_AS_PROPOSED,
     INDICATORS,
     InsightError,
     alert_act,
@@ -205,15 +205,18 @@ def tiers(request: HttpRequest, class_id: int) -> HttpResponse:
         "klass": klass, "subjects": subjects, "subject": subject, "round": rnd, "round_label": dict(ROUND_CHOICES)[rnd],
         "rows": rows, "movers": movers,
         "rule": tier_rule_for(school=klass.term.school, grade=klass.grade, subject=subject),
-        "confirmable": sum(1 for r in rows if r.proposal and not r.decision
-                           and r.proposal.tier in CONFIRMABLE_AS_PROPOSED),
+        "confirmable": sum(1 for r in rows if r.confirmable_as_proposed),
     })
+
+
+def _class_students(request: HttpRequest, klass: SchoolClass) -> QuerySet[Student]:
+    """The class's students of its term that the user may see: the rows a 分层 post may touch."""
+    return students_visible_to(request.user).filter(enrolments__term=klass.term, enrolments__school_class=klass)
 
 
 def _confirm_all(request: HttpRequest, klass: SchoolClass, subject: Subject) -> HttpResponse:
     """「全部按建议确认」: every row the page showed unconfirmed (version 0), with the proposal it showed."""
-    ids = set(students_visible_to(request.user).filter(
-        enrolments__term=klass.term, enrolments__school_class=klass).values_list("pk", flat=True))
+    ids = set(_class_students(request, klass).values_list("pk", flat=True))
     seen = {sid: int(request.POST[f"proposal-{sid}"]) for sid in ids
             if request.POST.get(f"version-{sid}") == "0" and request.POST.get(f"proposal-{sid}", "").isdigit()}
     try:
@@ -232,8 +235,7 @@ def _confirm_all(request: HttpRequest, klass: SchoolClass, subject: Subject) -> 
 def _decide_row(request: HttpRequest, klass: SchoolClass, subject: Subject) -> HttpResponse:
     """The row whose 确认 was pressed: its fields are named ``<field>-<student id>``."""
     sid = request.POST.get("student", "")
-    student = students_visible_to(request.user).filter(
-        pk=int(sid) if sid.isdigit() else 0, enrolments__term=klass.term, enrolments__school_class=klass).first()
+    student = _class_students(request, klass).filter(pk=int(sid) if sid.isdigit() else 0).first()
     if student is None:
         raise Http404("该学生不在本班")
     _decide(request, student, klass.term, subject, {field: request.POST.get(f"{field}-{student.pk}") for field in

@@ -214,3 +214,20 @@ def test_confirm_all_refuses_another_class_teacher_and_skips_other_classes_stude
     assert client_for(personas, "ma2").post(url, payload).status_code == 404
     client_for(personas, Role.HEAD_TEACHER).post(url, payload)
     assert not TierDecision.objects.filter(student=personas.bob).exists()  # bob is in 三年级(2)班
+
+
+@pytest.mark.django_db
+def test_bad_table_posts_say_why_in_chinese_and_write_nothing(personas: Personas) -> None:
+    recompute_grade3(personas)
+    proposal = TierProposal.objects.get(student=personas.alice, round="initial")
+    client = client_for(personas, Role.HEAD_TEACHER)
+    url = reverse("insight:tiers", kwargs={"class_id": personas.class31.pk})
+    sid = personas.alice.pk
+    garbled = client.post(url, {"subject": "math", "round": "initial", "student": str(sid),
+                                f"tier-{sid}": proposal.tier, f"proposal-{sid}": str(proposal.pk),
+                                f"version-{sid}": "abc"})
+    assert "表单缺少版本号" in client.get(garbled["Location"]).content.decode()
+    no_round = client.post(url, {"subject": "math", "round": "spring", "action": "confirm_all",
+                                 f"proposal-{sid}": str(proposal.pk), f"version-{sid}": "0"})
+    assert "请选择有效的轮次" in client.get(no_round["Location"]).content.decode()
+    assert not TierDecision.objects.exists()
